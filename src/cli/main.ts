@@ -1,0 +1,56 @@
+/** The `pullthrough` command line: dispatches to one module per command. */
+import { ConfigError } from '../config/config.js';
+import { processIo, type CommandIo } from './io.js';
+import { runRewrite } from './rewrite-command.js';
+
+type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
+
+const commands: Record<string, { summary: string; run: () => Promise<Command> }> = {
+  serve: {
+    summary: 'run the admission webhook (HTTPS, port 8443)',
+    run: async () => (await import('./serve-command.js')).runServe,
+  },
+  rewrite: { summary: 'print what image references become', run: () => Promise.resolve(runRewrite) },
+};
+
+const usage = `Usage: pullthrough <command> [options]
+
+pullthrough routes every Pod's images through a pull-through proxy cache and injects the
+pull secret it needs.
+
+Commands:
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  .join('\n')}
+
+Run 'pullthrough <command> --help' for a command's options.
+`;
+
+/** Runs the CLI; returns the exit status. Usage and configuration errors exit 2. */
+export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    io.stderr.write(`pullthrough: unknown command "${name}"\n\n${usage}`);
+    return 2;
+  }
+  try {
+    return await (
+      await command.run()
+    )(rest, io);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`pullthrough: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`pullthrough ${name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

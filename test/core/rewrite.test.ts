@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, rewritePolicyOf } from '../../src/config/config.js';
+import { createRewriter, globToRegExp } from '../../src/core/rewrite.js';
+import { validReferences, invalidReferences } from '../vectors/image-refs.js';
+import { rewriteVectors } from '../vectors/rewrites.js';
+
+const H = 'harbor.ingress.local/proxy_cache';
+const D = '7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa';
+
+describe("design.md's table holds with the default configuration", () => {
+  const table: [string, string][] = [
+    ['httpd', `${H}/library/httpd:latest`],
+    ['nginx:1.26-alpine', `${H}/library/nginx:1.26-alpine`],
+    ['grafana/grafana:11.1.3', `${H}/grafana/grafana:11.1.3`],
+    [`docker.io/bitnami/redis@sha256:${D}`, `${H}/bitnami/redis@sha256:${D}`],
+    [`busybox:1.36@sha256:${D}`, `${H}/library/busybox:1.36@sha256:${D}`],
+    ['quay.io/prometheus/node-exporter:v1.8.2', 'quay.io/prometheus/node-exporter:v1.8.2'],
+    ['localhost:5000/app', 'localhost:5000/app'],
+    [`${H}/library/httpd:latest`, `${H}/library/httpd:latest`],
+  ];
+  const rewriter = createRewriter(rewritePolicyOf(DEFAULT_CONFIG));
+  it.each(table)('%s → %s', (input, output) => {
+    expect(rewriter.rewrite(input).output).toBe(output);
+  });
+});
+
+describe('rewrite vectors', () => {
+  it.each(rewriteVectors)('$name', ({ image, rules, exclude, expected }) => {
+    const rewriter = createRewriter({ rules, excludeImages: exclude ?? [] });
+    const decision = rewriter.rewrite(image);
+    expect({ output: decision.output, rewritten: decision.rewritten, reason: decision.reason }).toEqual(
+      expected,
+    );
+  });
+});
+
+describe('properties over every vector', () => {
+  const rewriter = createRewriter(rewritePolicyOf(DEFAULT_CONFIG));
+  const inputs = [
+    ...validReferences.map((v) => v.input),
+    ...invalidReferences.map((v) => v.input),
+    ...rewriteVectors.map((v) => v.image),
+  ];
+
+  it.each(inputs)('rewriting is idempotent: %s', (input) => {
+    const once = rewriter.rewrite(input).output;
+    expect(rewriter.rewrite(once).output).toBe(once);
+  });
+
+  it.each(inputs)('what is not rewritten is left byte for byte: %s', (input) => {
+    const decision = rewriter.rewrite(input);
+    if (!decision.rewritten) expect(decision.output).toBe(input);
+  });
+
+  it('idempotence holds for generated references under several rules', () => {
+    const many = createRewriter({
+      rules: [
+        { registry: 'docker.io', proxy: 'harbor.local/dh' },
+        { registry: 'harbor.local', proxy: 'other.local/h' },
+        { registry: 'quay.io', proxy: 'harbor.local:8443/quay' },
+        { registry: 'localhost:5000', proxy: '[::1]:5000/local' },
+      ],
+      excludeImages: ['quay.io/excluded/*'],
+    });
+    const component = fc.stringMatching(/^[a-z0-9]{1,6}([._-][a-z0-9]{1,4})?$/);
+    const registry = fc.constantFrom(
+      '',
+      'docker.io/',
+      'index.docker.io/',
+      'quay.io/',
+      'localhost:5000/',
+      'harbor.local/',
+      'ghcr.io/',
+    );
+    const suffix = fc.constantFrom('', ':1.0', `@sha256:${D}`, `:v2@sha256:${D}`);
+    fc.assert(
+      fc.property(
+        registry,
+        fc.array(component, { minLength: 1, maxLength: 3 }),
+        suffix,
+        (host, path, tail) => {
+          const input = `${host}${path.join('/')}${tail}`;
+          const once = many.rewrite(input).output;
+          expect(many.rewrite(once).output).toBe(once);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('the engine', () => {
+  it('gives the same decision from its cache as from a fresh parse', () => {
+    const rewriter = createRewriter(rewritePolicyOf(DEFAULT_CONFIG));
+    expect(rewriter.rewrite('nginx')).toEqual(rewriter.rewrite('nginx'));
+    expect(rewriter.rewrite('Bad')).toEqual(createRewriter(rewritePolicyOf(DEFAULT_CONFIG)).rewrite('Bad'));
+  });
+
+  it('stays correct past its cache limit', () => {
+    const rewriter = createRewriter(rewritePolicyOf(DEFAULT_CONFIG));
+    for (let i = 0; i < 5000; i += 1)
+      expect(rewriter.rewrite(`app${i}`).output).toBe(`${H}/library/app${i}:latest`);
+    expect(rewriter.rewrite('app0').output).toBe(`${H}/library/app0:latest`);
+  });
+
+  it('refuses a rewrite whose proxied name would be too long, leaving the image as written', () => {
+    const rewriter = createRewriter({
+      rules: [{ registry: 'docker.io', proxy: `h.local/${'p'.repeat(200)}` }],
+      excludeImages: [],
+    });
+    const input = `org/${'n'.repeat(60)}`;
+    const decision = rewriter.rewrite(input);
+    expect(decision).toMatchObject({ output: input, rewritten: false, reason: 'invalid' });
+    expect(decision.error).toBe(
+      'the proxied name would be 265 characters long; repository names are limited to 255',
+    );
+  });
+
+  it('turns globs into anchored patterns where only * and ? are special', () => {
+    expect(globToRegExp('docker.io/library/*').test('docker.io/library/a/b:1')).toBe(true);
+    expect(globToRegExp('docker.io/library/postgres').test('docker.io/library/postgres:16')).toBe(false);
+    expect(globToRegExp('quay.io/a?c').test('quay.io/abc')).toBe(true);
+    expect(globToRegExp('quay.io/a.c').test('quay.io/abc')).toBe(false);
+    expect(globToRegExp('x(y)+[z]').test('x(y)+[z]')).toBe(true);
+  });
+});
