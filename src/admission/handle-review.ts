@@ -1,0 +1,153 @@
+/**
+ * Maps an AdmissionReview to the core and back. No HTTP here: the route hands a validated review
+ * in, and gets the response plus a summary for its log line and metrics.
+ */
+import { mutatePod, type ImageDecision, type MutationKind, type PodMutation } from '../core/mutate-pod.js';
+import type { RewriteReason, RewriteOptions } from '../core/rewrite.js';
+import type { AdmissionRuntime } from './runtime.js';
+import {
+  buildReviewResponse,
+  type AdmissionRequest,
+  type AdmissionReview,
+  type AdmissionReviewResponse,
+} from './review.js';
+
+/** `/mutate` patches (unless the configuration's mode is `audit`); `/audit` never does. */
+export type Endpoint = 'mutate' | 'audit';
+
+/** What happened, for the log line and the metrics. */
+export interface ReviewSummary {
+  readonly uid: string;
+  readonly namespace: string | undefined;
+  /** Pod name, or its `generateName` prefix for Pods the API server has not named yet. */
+  readonly pod: string | undefined;
+  readonly operation: string | undefined;
+  readonly mode: 'enforce' | 'audit';
+  readonly dryRun: boolean;
+  /** `ignored` when the request is not one pullthrough acts on (another kind, operation, subresource). */
+  readonly outcome: 'patched' | 'unchanged' | 'audited' | 'skipped' | 'ignored';
+  readonly skipped: string | undefined;
+  readonly images: readonly ImageDecision[];
+  readonly counts: Readonly<Partial<Record<RewriteReason, number>>>;
+}
+
+export interface ReviewResult {
+  readonly response: AdmissionReviewResponse;
+  readonly summary: ReviewSummary;
+}
+
+type Json = Record<string, unknown>;
+const asObject = (value: unknown): Json =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+
+/** Which mutation a request calls for, or undefined when pullthrough has nothing to do with it. */
+function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
+  const kind = request.kind;
+  if (kind === undefined || kind.group !== '' || kind.version !== 'v1' || kind.kind !== 'Pod')
+    return undefined;
+  const subResource = request.subResource ?? '';
+  if (request.operation === 'CREATE' && subResource === '') return { kind: 'create' };
+  if (request.operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
+    return { kind: 'ephemeral-update', oldPod: request.oldObject };
+  }
+  return undefined;
+}
+
+function podName(request: AdmissionRequest): string | undefined {
+  const metadata = asObject(asObject(request.object).metadata);
+  if (typeof metadata.name === 'string' && metadata.name !== '') return metadata.name;
+  if (typeof request.name === 'string' && request.name !== '') return request.name;
+  return typeof metadata.generateName === 'string' ? metadata.generateName : undefined;
+}
+
+function countReasons(images: readonly ImageDecision[]): Partial<Record<RewriteReason, number>> {
+  const counts: Partial<Record<RewriteReason, number>> = {};
+  for (const { decision } of images) counts[decision.reason] = (counts[decision.reason] ?? 0) + 1;
+  return counts;
+}
+
+function rewrittenMap(images: readonly ImageDecision[]): string {
+  const entries = images.filter((image) => image.decision.rewritten);
+  return JSON.stringify(
+    Object.fromEntries(entries.map((image) => [`${image.field}/${image.name}`, image.decision.output])),
+  );
+}
+
+function auditWarnings(mutation: PodMutation): string[] {
+  return mutation.images
+    .filter((image) => image.decision.rewritten)
+    .map(
+      (image) =>
+        `pullthrough audit: ${image.field}/${image.name} would use ${image.decision.output} instead of ${image.decision.input}`,
+    );
+}
+
+function unhealthyWarnings(images: readonly ImageDecision[]): string[] {
+  return images
+    .filter((image) => image.decision.reason === 'proxy-unhealthy')
+    .map(
+      (image) =>
+        `${image.field}/${image.name}: proxy ${image.decision.rule?.proxy ?? ''} is unavailable; ${image.decision.input} pulls from upstream`,
+    );
+}
+
+/** Handles one validated review. Always allows; never throws on what the Pod contains. */
+export function handleReview(
+  review: AdmissionReview,
+  endpoint: Endpoint,
+  runtime: AdmissionRuntime,
+  rewriteOptions?: RewriteOptions,
+): ReviewResult {
+  const request = review.request;
+  const mode = endpoint === 'audit' || runtime.config.mode === 'audit' ? 'audit' : 'enforce';
+  const base = {
+    uid: request.uid,
+    namespace: request.namespace,
+    pod: podName(request),
+    operation: request.operation,
+    mode,
+    dryRun: request.dryRun === true,
+  } as const;
+  const kind = mutationKindOf(request);
+  if (kind === undefined) {
+    return {
+      response: buildReviewResponse(request.uid, []),
+      summary: { ...base, outcome: 'ignored', skipped: undefined, images: [], counts: {} },
+    };
+  }
+  const mutation = mutatePod(
+    request.object,
+    {
+      rewriter: runtime.rewriter,
+      pullSecrets: runtime.config.pullSecrets,
+      excludedOwners: runtime.config.exclude.owners,
+      rewriteOptions,
+    },
+    kind,
+  );
+  const summary = {
+    ...base,
+    skipped: mutation.skipped,
+    images: mutation.images,
+    counts: countReasons(mutation.images),
+  };
+  if (mutation.skipped !== undefined) {
+    return { response: buildReviewResponse(request.uid, []), summary: { ...summary, outcome: 'skipped' } };
+  }
+  const changed = mutation.images.some((image) => image.decision.rewritten);
+  const warnings = [...mutation.warnings, ...unhealthyWarnings(mutation.images)];
+  if (mode === 'audit') {
+    const annotations: Record<string, string> = changed
+      ? { 'would-rewrite': rewrittenMap(mutation.images) }
+      : {};
+    return {
+      response: buildReviewResponse(request.uid, [], [...auditWarnings(mutation), ...warnings], annotations),
+      summary: { ...summary, outcome: changed ? 'audited' : 'unchanged' },
+    };
+  }
+  const annotations: Record<string, string> = changed ? { rewritten: rewrittenMap(mutation.images) } : {};
+  return {
+    response: buildReviewResponse(request.uid, mutation.patch, warnings, annotations),
+    summary: { ...summary, outcome: mutation.patch.length > 0 ? 'patched' : 'unchanged' },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Hot reload of the configuration file. Kubernetes updates a mounted ConfigMap by swapping a
+ * `..data` symlink in the directory, so the directory is watched, and a slow poll backs up
+ * `fs.watch`, which can miss events on some filesystems. A change is applied only when it is
+ * valid; an invalid one is reported and the last good configuration stays in force.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConfigError, parseConfig, type Config } from './config.js';
+
+export interface ConfigWatchHandlers {
+  onChange(config: Config): void;
+  onInvalid(error: ConfigError): void;
+}
+
+export interface ConfigWatchOptions {
+  /** The text already loaded, so the first event does not re-apply it. */
+  readonly initialText?: string;
+  readonly pollIntervalMs?: number;
+  readonly debounceMs?: number;
+}
+
+export interface ConfigWatcher {
+  /** Re-reads the file now; resolves once any change has been applied or rejected. */
+  check(): Promise<void>;
+  close(): void;
+}
+
+export function watchConfig(
+  path: string,
+  handlers: ConfigWatchHandlers,
+  options: ConfigWatchOptions = {},
+): ConfigWatcher {
+  let lastText = options.initialText;
+  let closed = false;
+  let debounce: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const apply = async (): Promise<void> => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      // Mid-swap the file can be briefly missing; report only if it stays gone for a poll.
+      if (lastText !== undefined && !closed) {
+        const reason = error instanceof Error ? error.message : String(error);
+        handlers.onInvalid(new ConfigError(path, [{ path: '', message: `cannot read the file: ${reason}` }]));
+        lastText = undefined;
+      }
+      return;
+    }
+    if (closed || text === lastText) return;
+    lastText = text;
+    try {
+      handlers.onChange(parseConfig(text, path));
+    } catch (error) {
+      if (error instanceof ConfigError) handlers.onInvalid(error);
+      else throw error;
+    }
+  };
+  const check = (): Promise<void> => (running = running.then(apply, apply));
+  const schedule = (): void => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => void check(), options.debounceMs ?? 100);
+    debounce.unref();
+  };
+
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(path), { persistent: false }, schedule);
+    watcher.on('error', () => undefined);
+  } catch {
+    watcher = undefined; // polling alone still works
+  }
+  const poll = setInterval(() => void check(), options.pollIntervalMs ?? 5_000);
+  poll.unref();
+
+  return {
+    check,
+    close() {
+      closed = true;
+      clearTimeout(debounce);
+      clearInterval(poll);
+      watcher?.close();
+    },
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * Pod mutation: every image field of a Pod through the rewrite engine, the pull secrets the
+ * rewritten images need, and the original references in an annotation; the result as an
+ * RFC 6902 JSON Patch against the object exactly as the API server sent it.
+ *
+ * The patch is built from the touched paths only (never a clone-and-diff of the whole Pod), so
+ * fields pullthrough does not know are never dropped, reordered or rewritten. Pure: no I/O.
+ */
+import type { OwnerExclusion } from '../config/config.js';
+import type { RewriteDecision, Rewriter, RewriteOptions } from './rewrite.js';
+
+export const ORIGINAL_IMAGES_ANNOTATION = 'pullthrough.io/original-images';
+export const REWRITE_LABEL = 'pullthrough.io/rewrite';
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
+/** The image fields of a Pod, named as in the original-images annotation keys. */
+export type ImageField = 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes';
+
+export interface JsonPatchOperation {
+  readonly op: 'add' | 'replace';
+  readonly path: string;
+  readonly value: unknown;
+}
+
+/** One image field of the Pod and what the engine decided for it. */
+export interface ImageDecision {
+  readonly field: ImageField;
+  /** Container or volume name (`#<index>` when the object has none). */
+  readonly name: string;
+  /** JSON Pointer to the image string in the Pod. */
+  readonly pointer: string;
+  readonly decision: RewriteDecision;
+}
+
+/** Why a whole Pod was left alone. */
+export type PodSkipReason = 'mirror-pod' | 'opt-out-label' | 'excluded-owner';
+
+export interface PodMutation {
+  readonly skipped: PodSkipReason | undefined;
+  readonly images: readonly ImageDecision[];
+  /** Empty when nothing changes. */
+  readonly patch: readonly JsonPatchOperation[];
+  /** Pull secrets the patch adds (names). */
+  readonly pullSecretsAdded: readonly string[];
+  /** Human-readable notes for the AdmissionResponse (invalid images, secrets that cannot be added). */
+  readonly warnings: readonly string[];
+}
+
+export interface MutationSettings {
+  readonly rewriter: Rewriter;
+  /** Default pull secrets for a rewritten image whose rule names none. */
+  readonly pullSecrets: readonly string[];
+  readonly excludedOwners: readonly OwnerExclusion[];
+  readonly rewriteOptions?: RewriteOptions | undefined;
+}
+
+/**
+ * `create`: a new Pod, every image field.
+ * `ephemeral-update`: the `pods/ephemeralcontainers` subresource (`kubectl debug`), where only the
+ * newly added ephemeral containers may change; the API server drops any other change on that path.
+ */
+export type MutationKind = { kind: 'create' } | { kind: 'ephemeral-update'; oldPod: unknown };
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const asObject = (value: unknown): Json => (isObject(value) ? value : {});
+
+const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** The API group of an owner reference's `apiVersion` (`apps/v1` → `apps`, `v1` → core `""`). */
+function apiGroupOf(apiVersion: unknown): string {
+  if (typeof apiVersion !== 'string') return '';
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+function skipReason(pod: Json, excludedOwners: readonly OwnerExclusion[]): PodSkipReason | undefined {
+  const metadata = asObject(pod.metadata);
+  if (MIRROR_POD_ANNOTATION in asObject(metadata.annotations)) return 'mirror-pod';
+  if (asObject(metadata.labels)[REWRITE_LABEL] === 'disabled') return 'opt-out-label';
+  const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences : [];
+  const excluded = owners.some((owner) => {
+    const ref = asObject(owner);
+    return excludedOwners.some(
+      (rule) => rule.kind === ref.kind && rule.apiGroup === apiGroupOf(ref.apiVersion),
+    );
+  });
+  return excluded ? 'excluded-owner' : undefined;
+}
+
+interface ImageSlot {
+  readonly field: ImageField;
+  readonly name: string;
+  readonly pointer: string;
+  readonly image: unknown;
+}
+
+const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+function namesOf(list: unknown): Set<unknown> {
+  return new Set((Array.isArray(list) ? list : []).map((item) => asObject(item).name));
+}
+
+/** Every image field of the Pod in a stable order: init, regular, ephemeral containers, volumes. */
+function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
+  const slots: ImageSlot[] = [];
+  const fields = mutation.kind === 'create' ? CONTAINER_FIELDS : (['ephemeralContainers'] as const);
+  const existingEphemeral =
+    mutation.kind === 'ephemeral-update'
+      ? namesOf(asObject(asObject(mutation.oldPod).spec).ephemeralContainers)
+      : new Set<unknown>();
+  for (const field of fields) {
+    const list = spec[field];
+    if (!Array.isArray(list)) continue;
+    list.forEach((item, index) => {
+      const container = asObject(item);
+      if (field === 'ephemeralContainers' && existingEphemeral.has(container.name)) return;
+      const name = typeof container.name === 'string' ? container.name : `#${index}`;
+      slots.push({ field, name, pointer: `/spec/${field}/${index}/image`, image: container.image });
+    });
+  }
+  if (mutation.kind === 'create' && Array.isArray(spec.volumes)) {
+    spec.volumes.forEach((item, index) => {
+      const volume = asObject(item);
+      if (!isObject(volume.image)) return;
+      const name = typeof volume.name === 'string' ? volume.name : `#${index}`;
+      slots.push({
+        field: 'volumes',
+        name,
+        pointer: `/spec/volumes/${index}/image/reference`,
+        image: volume.image.reference,
+      });
+    });
+  }
+  return slots;
+}
+
+function pullSecretOperations(spec: Json, wanted: readonly string[]): [JsonPatchOperation[], string[]] {
+  const current = Array.isArray(spec.imagePullSecrets) ? spec.imagePullSecrets : undefined;
+  const present = new Set((current ?? []).map((entry) => asObject(entry).name));
+  const missing = wanted.filter((name) => !present.has(name));
+  if (missing.length === 0) return [[], []];
+  if (current === undefined) {
+    return [
+      [{ op: 'add', path: '/spec/imagePullSecrets', value: missing.map((name) => ({ name })) }],
+      missing,
+    ];
+  }
+  return [missing.map((name) => ({ op: 'add', path: '/spec/imagePullSecrets/-', value: { name } })), missing];
+}
+
+function annotationOperation(
+  metadata: Json,
+  originals: Record<string, string>,
+  warnings: string[],
+): JsonPatchOperation {
+  const annotations = metadata.annotations;
+  const key = `/metadata/annotations/${escapePointer(ORIGINAL_IMAGES_ANNOTATION)}`;
+  if (!isObject(annotations)) {
+    return {
+      op: 'add',
+      path: '/metadata/annotations',
+      value: { [ORIGINAL_IMAGES_ANNOTATION]: JSON.stringify(originals) },
+    };
+  }
+  const existing = annotations[ORIGINAL_IMAGES_ANNOTATION];
+  if (typeof existing !== 'string') return { op: 'add', path: key, value: JSON.stringify(originals) };
+  let previous: Json = {};
+  try {
+    previous = asObject(JSON.parse(existing));
+  } catch {
+    warnings.push(`the ${ORIGINAL_IMAGES_ANNOTATION} annotation was not JSON and has been replaced`);
+  }
+  // Re-invocation and reinvoked webhooks must keep the first originals, so existing keys win.
+  return { op: 'replace', path: key, value: JSON.stringify({ ...originals, ...previous }) };
+}
+
+function describeInvalid(slot: ImageSlot, decision: RewriteDecision): string {
+  return `${slot.field}/${slot.name}: image ${JSON.stringify(decision.input)} left as written: ${decision.error ?? 'invalid'}`;
+}
+
+/** Pull secrets and annotations cannot change through the ephemeral-containers subresource: say what is missing. */
+function missingSecretWarnings(spec: Json, wanted: ReadonlySet<string>): string[] {
+  const present = namesOf(spec.imagePullSecrets);
+  const missing = [...wanted].filter((name) => !present.has(name));
+  if (missing.length === 0) return [];
+  return [
+    `ephemeral container images were proxied but the Pod lacks imagePullSecrets ${missing.join(', ')}; ` +
+      'they cannot be added to a running Pod, so the pull may fail',
+  ];
+}
+
+/** Decides every image of a Pod and builds the patch. Never throws on malformed Pods. */
+export function mutatePod(pod: unknown, settings: MutationSettings, mutation: MutationKind): PodMutation {
+  const root = asObject(pod);
+  const skipped = skipReason(root, settings.excludedOwners);
+  if (skipped !== undefined) return { skipped, images: [], patch: [], pullSecretsAdded: [], warnings: [] };
+
+  const spec = asObject(root.spec);
+  const images: ImageDecision[] = [];
+  const patch: JsonPatchOperation[] = [];
+  const warnings: string[] = [];
+  const originals: Record<string, string> = {};
+  const wantedSecrets = new Set<string>();
+
+  for (const slot of imageSlots(spec, mutation)) {
+    if (typeof slot.image !== 'string') continue; // the API server's validation rejects these
+    const decision = settings.rewriter.rewrite(slot.image, settings.rewriteOptions);
+    images.push({ field: slot.field, name: slot.name, pointer: slot.pointer, decision });
+    if (decision.reason === 'invalid') warnings.push(describeInvalid(slot, decision));
+    if (!decision.rewritten) continue;
+    patch.push({ op: 'replace', path: slot.pointer, value: decision.output });
+    originals[`${slot.field}/${slot.name}`] = decision.input;
+    for (const secret of decision.rule?.pullSecrets ?? settings.pullSecrets) wantedSecrets.add(secret);
+  }
+  if (patch.length === 0) return { skipped, images, patch, pullSecretsAdded: [], warnings };
+
+  if (mutation.kind === 'ephemeral-update') {
+    warnings.push(...missingSecretWarnings(spec, wantedSecrets));
+    return { skipped, images, patch, pullSecretsAdded: [], warnings };
+  }
+
+  const [secretOps, pullSecretsAdded] = pullSecretOperations(spec, [...wantedSecrets]);
+  patch.push(...secretOps);
+  if (!isObject(root.metadata)) {
+    // Every Pod the API server sends has metadata; stay correct for one that does not.
+    patch.push({
+      op: 'add',
+      path: '/metadata',
+      value: { annotations: { [ORIGINAL_IMAGES_ANNOTATION]: JSON.stringify(originals) } },
+    });
+  } else {
+    patch.push(annotationOperation(root.metadata, originals, warnings));
+  }
+  return { skipped, images, patch, pullSecretsAdded, warnings };
+}

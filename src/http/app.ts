@@ -1,0 +1,142 @@
+/**
+ * The fastify application: admission routes, probes and metrics. `buildApp` never listens, so
+ * tests drive it with `inject`; `serve` is what binds it to a port.
+ */
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { ServerOptions as HttpsOptions } from 'node:https';
+import type { Logger } from 'pino';
+import { handleReview, type Endpoint, type ReviewSummary } from '../admission/handle-review.js';
+import type { AdmissionRuntime } from '../admission/runtime.js';
+import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
+import type { RewriteOptions } from '../core/rewrite.js';
+import { ERRORS, errorBody, type ErrorDefinition } from '../errors.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * Kubernetes objects are at most ~1.5 MiB in etcd and a review can carry the object and its old
+ * version (ephemeral-container updates), so 3 MiB fits every real review and nothing much larger.
+ */
+export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
+
+/** The API server's own webhook timeout is at most 30 s; a client slower than this is not it. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 5_000;
+
+export interface AppDependencies {
+  /** The configuration in force; read per request so reloads apply to the next review. */
+  readonly runtime: () => AdmissionRuntime;
+  /** Proxy health, cached by a background prober; never a network call on the request path. */
+  readonly rewriteOptions?: () => RewriteOptions | undefined;
+  readonly metrics: Metrics;
+  /** Ready once TLS and configuration are loaded (and until shutdown starts). */
+  readonly isReady: () => boolean;
+  readonly logger?: Logger;
+  /** TLS for the listening server; omit for `inject`-only tests. */
+  readonly https?: HttpsOptions;
+  readonly bodyLimit?: number;
+}
+
+/** Fastify's own codes for body problems, mapped onto ours. */
+const bodyErrors: Readonly<Record<string, ErrorDefinition>> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: ERRORS.EMPTY_BODY,
+  FST_ERR_CTP_INVALID_JSON_BODY: ERRORS.BAD_JSON,
+  FST_ERR_CTP_BODY_TOO_LARGE: ERRORS.BODY_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ERRORS.BAD_JSON,
+};
+
+function classify(error: FastifyError): { definition: ErrorDefinition; detail: string | undefined } {
+  if (error.validation !== undefined) return { definition: ERRORS.BAD_REVIEW, detail: error.message };
+  const known = bodyErrors[error.code];
+  if (known !== undefined) return { definition: known, detail: undefined };
+  // JSON.parse failures and prototype-poisoning rejections from the body parser.
+  if (error.statusCode === 400) return { definition: ERRORS.BAD_JSON, detail: undefined };
+  return { definition: ERRORS.INTERNAL, detail: undefined };
+}
+
+function logSummary(
+  request: FastifyRequest,
+  endpoint: Endpoint,
+  summary: ReviewSummary,
+  seconds: number,
+): void {
+  const { images, ...rest } = summary;
+  request.log.info({ endpoint, ...rest, latencyMs: Math.round(seconds * 1e6) / 1e3 }, 'admission');
+  if (request.log.level === 'debug' || request.log.level === 'trace') {
+    for (const image of images) {
+      const { input, output, reason } = image.decision;
+      request.log.debug(
+        { uid: summary.uid, field: image.field, name: image.name, from: input, to: output, reason },
+        'image',
+      );
+    }
+  }
+}
+
+/** Builds the app. Never listens; the caller does (or `inject`s). */
+export function buildApp(deps: AppDependencies): FastifyInstance {
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    ...(deps.https === undefined ? {} : { https: deps.https }),
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // One line per admission, written by the route itself, instead of fastify's two per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    // Envelope validation only: no coercion, no defaults, nothing removed from what the API server sent.
+    ajv: {
+      customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false },
+    },
+  }) as unknown as FastifyInstance;
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // The API server always sends application/json; anything else is a client mistake (415).
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { definition, detail } = classify(error);
+    const endpoint = request.routeOptions.url?.slice(1) ?? 'unknown';
+    const seconds = reply.elapsedTime / 1000;
+    if (definition === ERRORS.INTERNAL) {
+      request.log.error({ err: error, endpoint }, 'review failed');
+      deps.metrics.observeFailure(endpoint, 'error', seconds);
+    } else {
+      request.log.warn(
+        { code: definition.code, detail: detail ?? error.message, endpoint },
+        'rejected request',
+      );
+      deps.metrics.observeFailure(endpoint, 'bad_request', seconds);
+    }
+    return reply.code(definition.statusCode).send(errorBody(definition, detail));
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody(ERRORS.NOT_FOUND)));
+
+  const admission =
+    (endpoint: Endpoint) =>
+    (request: FastifyRequest<{ Body: AdmissionReview }>, reply: FastifyReply): FastifyReply => {
+      const started = process.hrtime.bigint();
+      const runtime = deps.runtime();
+      const { response, summary } = handleReview(request.body, endpoint, runtime, deps.rewriteOptions?.());
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      deps.metrics.observeReview(endpoint, summary, seconds, runtime.registries);
+      logSummary(request, endpoint, summary, seconds);
+      return reply.send(response);
+    };
+  for (const endpoint of ['mutate', 'audit'] as const) {
+    app.post(`/${endpoint}`, { schema: { body: admissionReviewSchema } }, admission(endpoint));
+  }
+
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', (_request, reply) =>
+    deps.isReady() ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'not ready' }),
+  );
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
+  return app;
+}
