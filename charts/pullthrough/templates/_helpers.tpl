@@ -1,0 +1,142 @@
+{{/* Chart name, overridable. */}}
+{{- define "pullthrough.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name: the prefix of every resource name, and the exact name the server is told for its
+Service, Secret (`<fullname>-tls`) and MutatingWebhookConfiguration. Kept to 52 characters so that
+the longest derived name (`<fullname>-selfsigned`) still fits in 63.
+*/}}
+{{- define "pullthrough.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "pullthrough.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "pullthrough.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "pullthrough.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: webhook
+{{- end }}
+
+{{- define "pullthrough.labels" -}}
+helm.sh/chart: {{ include "pullthrough.chart" . }}
+{{ include "pullthrough.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "pullthrough.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "pullthrough.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret holding the serving certificate, whichever path manages it. */}}
+{{- define "pullthrough.tlsSecretName" -}}
+{{- printf "%s-tls" (include "pullthrough.fullname" .) }}
+{{- end }}
+
+{{- define "pullthrough.image" -}}
+{{- $ref := printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- if .Values.image.digest }}
+{{- $ref = printf "%s@%s" $ref .Values.image.digest }}
+{{- end }}
+{{- $ref }}
+{{- end }}
+
+{{/*
+True (non-empty) when the server runs in this cluster, i.e. webhook.url is not set. With a URL the
+server runs elsewhere and the chart renders only the webhook configuration and the ConfigMap.
+*/}}
+{{- define "pullthrough.inCluster" -}}
+{{- if not .Values.webhook.url }}true{{ end }}
+{{- end }}
+
+{{/* True (non-empty) when the server manages its own certificate (the default path). */}}
+{{- define "pullthrough.selfManagedCerts" -}}
+{{- if and (include "pullthrough.inCluster" .) (not .Values.certManager.enabled) }}true{{ end }}
+{{- end }}
+
+{{/*
+Reject combinations the schema cannot express. Included by every always-rendered template so that
+`helm template` fails whatever is rendered.
+*/}}
+{{- define "pullthrough.validate" -}}
+{{- if and .Values.webhook.url .Values.certManager.enabled }}
+{{- fail "webhook.url and certManager.enabled are exclusive: with webhook.url the server runs outside the cluster and webhook.caBundle supplies its CA" }}
+{{- end }}
+{{- if and .Values.webhook.caBundle (not .Values.webhook.url) }}
+{{- fail "webhook.caBundle is used only with webhook.url; in the cluster the caBundle is filled by the server (self-managed) or by cert-manager" }}
+{{- end }}
+{{- if and (hasKey .Values.podDisruptionBudget "minAvailable") (hasKey .Values.podDisruptionBudget "maxUnavailable") }}
+{{- fail "podDisruptionBudget: set at most one of minAvailable and maxUnavailable" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The namespaces never sent to pullthrough: kube-system and the release namespace always, merged with
+the user's excludedNamespaces (as gatekeeper does), so that no value can remove them.
+*/}}
+{{- define "pullthrough.excludedNamespaces" -}}
+{{- $names := concat (list "kube-system" .Release.Namespace) .Values.excludedNamespaces | uniq }}
+{{- toJson $names }}
+{{- end }}
+
+{{/*
+namespaceSelector of one webhook. Called with (dict "root" $ "values" (list ...)) where values are
+the `pullthrough.io/rewrite` namespace label values, and "operator" is In or NotIn.
+NotIn also matches namespaces without the label, In only those carrying one of the values.
+*/}}
+{{- define "pullthrough.namespaceSelector" -}}
+matchExpressions:
+  - key: kubernetes.io/metadata.name
+    operator: NotIn
+    values: {{ include "pullthrough.excludedNamespaces" .root }}
+  - key: pullthrough.io/rewrite
+    operator: {{ .operator }}
+    values: {{ toJson .values }}
+{{- end }}
+
+{{/*
+Where each webhook sends a namespace, from scope x mode (see README.md, "How the selectors work"):
+
+  scope    mode     /mutate                        /audit
+  cluster  enforce  label NotIn [disabled, audit]  label In [audit]
+  opt-in   enforce  label In [enabled]             label In [audit]
+  cluster  audit    (not rendered)                 label NotIn [disabled]
+  opt-in   audit    (not rendered)                 label In [enabled, audit]
+
+Each selector also excludes the mandatory and user namespaces by name.
+*/}}
+{{- define "pullthrough.mutateNamespaceSelector" -}}
+{{- if eq .Values.scope "cluster" }}
+{{- include "pullthrough.namespaceSelector" (dict "root" . "operator" "NotIn" "values" (list "disabled" "audit")) }}
+{{- else }}
+{{- include "pullthrough.namespaceSelector" (dict "root" . "operator" "In" "values" (list "enabled")) }}
+{{- end }}
+{{- end }}
+
+{{- define "pullthrough.auditNamespaceSelector" -}}
+{{- if eq .Values.mode "enforce" }}
+{{- include "pullthrough.namespaceSelector" (dict "root" . "operator" "In" "values" (list "audit")) }}
+{{- else if eq .Values.scope "cluster" }}
+{{- include "pullthrough.namespaceSelector" (dict "root" . "operator" "NotIn" "values" (list "disabled")) }}
+{{- else }}
+{{- include "pullthrough.namespaceSelector" (dict "root" . "operator" "In" "values" (list "enabled" "audit")) }}
+{{- end }}
+{{- end }}

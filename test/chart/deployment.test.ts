@@ -1,0 +1,300 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  V1ConfigMap,
+  V1Container,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1PodSpec,
+  V1Service,
+} from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  all,
+  chartDir,
+  fullname,
+  installHelm,
+  installTimeout,
+  type Manifest,
+  namespace,
+  one,
+  render,
+} from './render.js';
+
+let helm: string;
+beforeAll(async () => {
+  helm = await installHelm();
+}, installTimeout);
+
+function podSpec(manifests: Manifest[]): V1PodSpec {
+  return one<V1Deployment>(manifests, 'Deployment').spec!.template.spec!;
+}
+
+function container(manifests: Manifest[]): V1Container {
+  return podSpec(manifests).containers[0]!;
+}
+
+function configFile(manifests: Manifest[]): unknown {
+  return parse(one<V1ConfigMap>(manifests, 'ConfigMap', fullname).data!['config.yaml']!);
+}
+
+const selectorLabels = {
+  'app.kubernetes.io/name': 'pullthrough',
+  'app.kubernetes.io/instance': 'pullthrough',
+  'app.kubernetes.io/component': 'webhook',
+};
+
+describe('the Deployment with default values', () => {
+  let manifests: Manifest[];
+  beforeAll(async () => {
+    manifests = await render(helm);
+  });
+
+  it('runs two replicas and never takes one down before its replacement is up', () => {
+    const deployment = one<V1Deployment>(manifests, 'Deployment', fullname);
+    expect(deployment.spec!.replicas).toBe(2);
+    expect(deployment.spec!.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    expect(deployment.spec!.selector.matchLabels).toEqual(selectorLabels);
+  });
+
+  it('runs as UID 65532, non-root, with the RuntimeDefault seccomp profile', () => {
+    expect(podSpec(manifests).securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+
+  it('drops all capabilities, forbids privilege escalation and mounts the root filesystem read-only', () => {
+    expect(container(manifests).securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+
+  it('serves everything on one HTTPS port 8443 named https, and probes /healthz and /readyz over HTTPS', () => {
+    const main = container(manifests);
+    expect(main.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+    expect(main.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'https', scheme: 'HTTPS' });
+    expect(main.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
+    expect(main.livenessProbe).toMatchObject({ periodSeconds: 10, failureThreshold: 3 });
+  });
+
+  it('sets resource requests and a memory limit', () => {
+    expect(container(manifests).resources).toEqual({
+      requests: { cpu: '50m', memory: '96Mi' },
+      limits: { memory: '256Mi' },
+    });
+  });
+
+  it('gives the server a writable emptyDir at /tmp and the config at /etc/pullthrough/config.yaml', () => {
+    expect(container(manifests).volumeMounts).toEqual([
+      { name: 'etc', mountPath: '/etc/pullthrough', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ]);
+    const volumes = podSpec(manifests).volumes!;
+    expect(volumes.find((v) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
+    expect(volumes.find((v) => v.name === 'etc')).toEqual({
+      name: 'etc',
+      projected: {
+        sources: [{ configMap: { name: fullname, items: [{ key: 'config.yaml', path: 'config.yaml' }] } }],
+      },
+    });
+  });
+
+  it('uses the chart’s appVersion as the image tag', () => {
+    expect(container(manifests).image).toBe('pullthrough/pullthrough:0.1.0');
+  });
+
+  it('spreads the replicas over nodes with the Pods’ selector labels', () => {
+    expect(podSpec(manifests).topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: selectorLabels },
+      },
+    ]);
+    expect(podSpec(manifests).nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+  });
+
+  it('exposes port 443 named https on the Service, forwarding to the container’s https port', () => {
+    const service = one<V1Service>(manifests, 'Service', fullname);
+    expect(service.spec!.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
+    expect(service.spec!.selector).toEqual(selectorLabels);
+  });
+
+  it('keeps one replica up during a drain with a PodDisruptionBudget of maxUnavailable 1', () => {
+    const pdb = one<V1PodDisruptionBudget>(manifests, 'PodDisruptionBudget', fullname);
+    expect(pdb.spec).toEqual({ selector: { matchLabels: selectorLabels }, maxUnavailable: 1 });
+  });
+
+  it('puts every namespaced object in the release namespace, so helm template | kubectl apply works', () => {
+    const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'];
+    for (const manifest of manifests) {
+      expect(manifest.metadata.namespace, manifest.kind).toBe(
+        clusterScoped.includes(manifest.kind) ? undefined : namespace,
+      );
+    }
+  });
+
+  it('renders no ServiceMonitor unless asked', () => {
+    expect(all(manifests, 'ServiceMonitor')).toEqual([]);
+  });
+});
+
+describe('the ConfigMap', () => {
+  it('holds the embedded default config of the server with default values', async () => {
+    const manifests = await render(helm);
+    expect(configFile(manifests)).toEqual({
+      mode: 'enforce',
+      rules: [{ registry: 'docker.io', proxy: 'harbor.ingress.local/proxy_cache' }],
+      exclude: { images: [], owners: [] },
+      pullSecrets: ['regcred-harbor'],
+    });
+  });
+
+  it('equals the config values plus the top-level mode', async () => {
+    const config = {
+      rules: [
+        { registry: 'docker.io', proxy: 'harbor.example.com/dockerhub', pullSecrets: ['harbor-dockerhub'] },
+        { registry: 'ghcr.io', proxy: 'harbor.example.com/ghcr' },
+        { registry: 'localhost:5000', proxy: 'registry.example.com:8443/local/cache' },
+      ],
+      exclude: {
+        images: ['docker.io/library/postgres', 'docker.io/bitnami/*'],
+        owners: [{ apiGroup: 'postgresql.cnpg.io', kind: 'Cluster' }],
+      },
+      pullSecrets: ['regcred-harbor', 'other'],
+    };
+    const manifests = await render(helm, { values: { mode: 'audit', config } });
+    expect(configFile(manifests)).toEqual({ mode: 'audit', ...config });
+  });
+
+  it('is the config the Deployment mounts', async () => {
+    const manifests = await render(helm);
+    expect(container(manifests).args!.slice(0, 3)).toEqual([
+      'serve',
+      '--config',
+      '/etc/pullthrough/config.yaml',
+    ]);
+  });
+
+  it('matches the defaults documented in values.yaml', async () => {
+    const values = parse(await readFile(join(chartDir, 'values.yaml'), 'utf8')) as { config: object };
+    expect(configFile(await render(helm))).toEqual({ mode: 'enforce', ...values.config });
+  });
+});
+
+describe('Deployment values', () => {
+  it('honours replicaCount, image tag and digest, logLevel and pod metadata', async () => {
+    const manifests = await render(helm, {
+      values: {
+        replicaCount: 3,
+        image: {
+          repository: 'registry.example.com/pullthrough',
+          tag: '1.2.3',
+          digest: `sha256:${'a'.repeat(64)}`,
+        },
+        logLevel: 'debug',
+        podAnnotations: { 'example.com/team': 'platform' },
+        podLabels: { tier: 'admission' },
+      },
+    });
+    const deployment = one<V1Deployment>(manifests, 'Deployment');
+    expect(deployment.spec!.replicas).toBe(3);
+    expect(container(manifests).image).toBe(
+      `registry.example.com/pullthrough:1.2.3@sha256:${'a'.repeat(64)}`,
+    );
+    expect(container(manifests).args).toContain('debug');
+    expect(deployment.spec!.template.metadata!.annotations).toMatchObject({ 'example.com/team': 'platform' });
+    expect(deployment.spec!.template.metadata!.labels).toEqual({ ...selectorLabels, tier: 'admission' });
+  });
+
+  it('keeps a user labelSelector in a topology spread constraint', async () => {
+    const constraint = {
+      maxSkew: 2,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { app: 'custom' } },
+    };
+    const manifests = await render(helm, { values: { topologySpreadConstraints: [constraint] } });
+    expect(podSpec(manifests).topologySpreadConstraints).toEqual([constraint]);
+  });
+
+  it.each([
+    [{ minAvailable: 1 }, { minAvailable: 1 }],
+    [{ maxUnavailable: '50%' }, { maxUnavailable: '50%' }],
+    [
+      { unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    ],
+  ])('renders the PodDisruptionBudget from %j', async (values, expected) => {
+    const manifests = await render(helm, { values: { podDisruptionBudget: values } });
+    expect(one<V1PodDisruptionBudget>(manifests, 'PodDisruptionBudget').spec).toEqual({
+      selector: { matchLabels: selectorLabels },
+      ...expected,
+    });
+  });
+
+  it('renders no PodDisruptionBudget when it is disabled', async () => {
+    const manifests = await render(helm, { values: { podDisruptionBudget: { enabled: false } } });
+    expect(all(manifests, 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  it('uses an existing ServiceAccount, and binds the roles to it, when serviceAccount.create is false', async () => {
+    const manifests = await render(helm, { values: { serviceAccount: { create: false, name: 'webhooks' } } });
+    expect(all(manifests, 'ServiceAccount')).toEqual([]);
+    expect(podSpec(manifests).serviceAccountName).toBe('webhooks');
+    for (const kind of ['RoleBinding', 'ClusterRoleBinding']) {
+      expect(one<{ subjects: object[] }>(manifests, kind).subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'webhooks', namespace },
+      ]);
+    }
+  });
+});
+
+describe('the ServiceMonitor', () => {
+  interface ServiceMonitor {
+    metadata: { labels: Record<string, string> };
+    spec: { endpoints: { port: string; scheme: string; path: string; tlsConfig: object }[] };
+  }
+
+  it('scrapes /metrics over HTTPS without verification by default', async () => {
+    const manifests = await render(helm, {
+      values: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
+    });
+    const monitor = one<ServiceMonitor>(manifests, 'ServiceMonitor');
+    expect(monitor.metadata.labels).toMatchObject({ release: 'prometheus' });
+    expect(monitor.spec.endpoints).toEqual([
+      {
+        port: 'https',
+        scheme: 'https',
+        path: '/metrics',
+        interval: '30s',
+        scrapeTimeout: '10s',
+        tlsConfig: { insecureSkipVerify: true },
+      },
+    ]);
+  });
+
+  it('verifies the certificate against caFile and the Service DNS name when caFile is set', async () => {
+    const manifests = await render(helm, {
+      values: { serviceMonitor: { enabled: true, caFile: '/etc/prometheus/secrets/pullthrough-ca/ca.crt' } },
+    });
+    expect(one<ServiceMonitor>(manifests, 'ServiceMonitor').spec.endpoints[0]!.tlsConfig).toEqual({
+      caFile: '/etc/prometheus/secrets/pullthrough-ca/ca.crt',
+      serverName: `${fullname}.${namespace}.svc`,
+    });
+  });
+});

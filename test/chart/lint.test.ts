@@ -1,0 +1,17 @@
+import { beforeAll, expect, it } from 'vitest';
+import { installHelm, installTimeout, lint } from './render.js';
+
+let helm: string;
+beforeAll(async () => {
+  helm = await installHelm();
+}, installTimeout);
+
+it.each([
+  ['the default values', {}],
+  ['cert-manager', { certManager: { enabled: true } }],
+  ['opt-in scope in audit mode', { scope: 'opt-in', mode: 'audit' }],
+  ['an external webhook URL', { webhook: { url: 'https://127.0.0.1:8443', caBundle: 'Zm9v' } }],
+  ['the ServiceMonitor', { serviceMonitor: { enabled: true } }],
+])('helm lint --strict passes with %s', async (_name, values) => {
+  expect(await lint(helm, values)).toContain('0 chart(s) failed');
+});

@@ -1,0 +1,152 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installHelm, installTimeout, render, renderError } from './render.js';
+
+let helm: string;
+beforeAll(async () => {
+  helm = await installHelm();
+}, installTimeout);
+
+describe('values.schema.json', () => {
+  it.each([
+    {
+      name: 'a misspelt key',
+      values: { webhook: { timeoutSecond: 3 } },
+      message: "at '/webhook': additional properties 'timeoutSecond' not allowed",
+    },
+    {
+      name: 'replicas instead of replicaCount',
+      values: { replicas: 3 },
+      message: "additional properties 'replicas' not allowed",
+    },
+    {
+      name: 'a misspelt key inside config',
+      values: {
+        config: { rules: [{ registry: 'docker.io', proxy: 'harbor.example.com/hub', pullSecret: ['x'] }] },
+      },
+      message: "additional properties 'pullSecret' not allowed",
+    },
+    {
+      name: 'a scope that is not cluster or opt-in',
+      values: { scope: 'namespaced' },
+      message: "at '/scope': value must be one of 'cluster', 'opt-in'",
+    },
+    {
+      name: 'a mode that is not enforce or audit',
+      values: { mode: 'dry-run' },
+      message: "at '/mode': value must be one of 'enforce', 'audit'",
+    },
+    {
+      name: 'a failurePolicy that is not Ignore or Fail',
+      values: { webhook: { failurePolicy: 'ignore' } },
+      message: "at '/webhook/failurePolicy': value must be one of 'Ignore', 'Fail'",
+    },
+    {
+      name: 'timeoutSeconds 99',
+      values: { webhook: { timeoutSeconds: 99 } },
+      message: "at '/webhook/timeoutSeconds': maximum: got 99, want 30",
+    },
+    {
+      name: 'timeoutSeconds 0',
+      values: { webhook: { timeoutSeconds: 0 } },
+      message: "at '/webhook/timeoutSeconds': minimum: got 0, want 1",
+    },
+    {
+      name: 'zero replicas',
+      values: { replicaCount: 0 },
+      message: "at '/replicaCount': minimum: got 0, want 1",
+    },
+    {
+      name: 'a webhook URL that is not https',
+      values: { webhook: { url: 'http://127.0.0.1:8443' } },
+      message: "at '/webhook/url'",
+    },
+    {
+      name: 'a proxy with a scheme',
+      values: { config: { rules: [{ registry: 'docker.io', proxy: 'https://harbor.example.com/hub' }] } },
+      message: "at '/config/rules/0/proxy'",
+    },
+    {
+      name: 'a mode inside config, where the top-level mode belongs',
+      values: {
+        config: { mode: 'audit', rules: [{ registry: 'docker.io', proxy: 'harbor.example.com/hub' }] },
+      },
+      message: "at '/config': additional properties 'mode' not allowed",
+    },
+    {
+      name: 'an empty list of rules',
+      values: { config: { rules: [] } },
+      message: "at '/config/rules': minItems: got 0, want 1",
+    },
+    {
+      name: 'a rule without a proxy',
+      values: { config: { rules: [{ registry: 'docker.io' }] } },
+      message: "at '/config/rules/0': missing property 'proxy'",
+    },
+  ])('rejects $name with a message naming the value', async ({ values, message }) => {
+    const stderr = await renderError(helm, { values });
+    expect(stderr).toContain("values don't meet the specifications of the schema");
+    expect(stderr).toContain(message);
+  });
+
+  it('accepts every documented value at once', async () => {
+    await expect(
+      render(helm, {
+        values: {
+          scope: 'opt-in',
+          mode: 'audit',
+          excludedNamespaces: ['harbor'],
+          webhook: {
+            failurePolicy: 'Fail',
+            timeoutSeconds: 30,
+            matchConditions: { enabled: false },
+            annotations: {},
+          },
+          certManager: {
+            enabled: true,
+            issuerRef: { name: 'corp', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+            duration: '720h',
+            renewBefore: '240h',
+            caDuration: '87600h',
+          },
+          replicaCount: 1,
+          podDisruptionBudget: {
+            enabled: true,
+            minAvailable: '50%',
+            unhealthyPodEvictionPolicy: 'AlwaysAllow',
+          },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],
+          affinity: { nodeAffinity: {} },
+          priorityClassName: 'system-cluster-critical',
+          serviceMonitor: { enabled: true, labels: { release: 'kps' }, interval: '1m', scrapeTimeout: '15s' },
+        },
+      }),
+    ).resolves.not.toEqual([]);
+  });
+});
+
+describe('combinations the schema cannot express', () => {
+  it.each([
+    {
+      name: 'webhook.url together with cert-manager',
+      values: { webhook: { url: 'https://127.0.0.1:8443' }, certManager: { enabled: true } },
+      message: 'webhook.url and certManager.enabled are exclusive',
+    },
+    {
+      name: 'webhook.caBundle without webhook.url',
+      values: { webhook: { caBundle: 'Zm9v' } },
+      message: 'webhook.caBundle is used only with webhook.url',
+    },
+    {
+      name: 'both minAvailable and maxUnavailable',
+      values: { podDisruptionBudget: { minAvailable: 1, maxUnavailable: 1 } },
+      message: 'set at most one of minAvailable and maxUnavailable',
+    },
+    {
+      name: 'an existing ServiceAccount without a name',
+      values: { serviceAccount: { create: false } },
+      message: 'serviceAccount.name is required when serviceAccount.create is false',
+    },
+  ])('fails on $name with an explanation', async ({ values, message }) => {
+    expect(await renderError(helm, { values })).toContain(message);
+  });
+});
