@@ -193,21 +193,25 @@ describe('certificate files', () => {
 });
 
 describe('shutdown', () => {
-  it('finishes a review in flight, then refuses new connections and stops being ready', async () => {
+  it('fails readiness first, keeps answering reviews during the delay, then closes the listener', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pt-stop-'));
     const { logger } = capture();
     const server = await startServer({
       host: '127.0.0.1',
       port: 0,
       logger,
+      shutdownDelayMs: 500,
       tls: { tlsCaOut: join(dir, 'ca.crt') },
     });
     const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
     const agent = new Agent({ keepAlive: true, ca });
     await call(server.url, ca, '/healthz', undefined, agent);
-    const inFlight = call(server.url, ca, '/mutate', loadReview('grafana-chart-create'), agent);
     const closed = server.close();
-    expect((await inFlight).status).toBe(200);
+    // During the delay the endpoint is being removed from the Service: not ready, still serving.
+    expect((await call(server.url, ca, '/readyz', undefined, agent)).status).toBe(503);
+    expect((await call(server.url, ca, '/mutate', loadReview('grafana-chart-create'), agent)).status).toBe(
+      200,
+    );
     await closed;
     await expect(call(server.url, ca, '/healthz')).rejects.toThrow();
     agent.destroy();
