@@ -82,13 +82,21 @@ function auditWarnings(mutation: PodMutation): string[] {
     );
 }
 
-function unhealthyWarnings(images: readonly ImageDecision[]): string[] {
-  return images
-    .filter((image) => image.decision.reason === 'proxy-unhealthy')
-    .map(
-      (image) =>
-        `${image.field}/${image.name}: proxy ${image.decision.rule?.proxy ?? ''} is unavailable; ${image.decision.input} pulls from upstream`,
-    );
+/** One warning per image that bypassed its proxy: the proxy is down, or the image was not found through it. */
+function bypassWarnings(images: readonly ImageDecision[]): string[] {
+  return images.flatMap((image) => {
+    const { reason, rule, input } = image.decision;
+    const proxy = rule?.proxy ?? '';
+    if (reason === 'proxy-unhealthy') {
+      return [`${image.field}/${image.name}: proxy ${proxy} is unavailable; ${input} pulls from upstream`];
+    }
+    if (reason === 'unverified') {
+      return [
+        `${image.field}/${image.name}: ${input} could not be verified through proxy ${proxy}; it pulls from upstream`,
+      ];
+    }
+    return [];
+  });
 }
 
 /** Handles one validated review. Always allows; never throws on what the Pod contains. */
@@ -135,7 +143,7 @@ export function handleReview(
     return { response: buildReviewResponse(request.uid, []), summary: { ...summary, outcome: 'skipped' } };
   }
   const changed = mutation.images.some((image) => image.decision.rewritten);
-  const warnings = [...mutation.warnings, ...unhealthyWarnings(mutation.images)];
+  const warnings = [...mutation.warnings, ...bypassWarnings(mutation.images)];
   if (mode === 'audit') {
     const annotations: Record<string, string> = changed
       ? { 'would-rewrite': rewrittenMap(mutation.images) }

@@ -16,11 +16,60 @@ export interface OwnerExclusion {
   readonly kind: string;
 }
 
+/** How a proxy host is probed, and reached for verification (its scheme and TLS settings). */
+export interface ProbeSettings {
+  /** `https://<proxy host>/v2/` unless given; Harbor users set `https://<host>/api/v2.0/health`. */
+  readonly url: string;
+  /** PEM bundle to trust instead of the system CAs. */
+  readonly caFile: string | undefined;
+  readonly insecureSkipVerify: boolean;
+}
+
+/** A rule as configured: the rewrite engine's rule plus how its proxy host is probed. */
+export interface ConfigRule extends RewriteRule {
+  /** Absent: `https://<proxy host>/v2/` with the system CAs (or another rule's probe for the same host). */
+  readonly probe?: ProbeSettings | undefined;
+}
+
+/** Background probing of the proxy hosts; images of an unhealthy one are left as written. */
+export interface HealthSettings {
+  readonly enabled: boolean;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  /** Consecutive failed probes that make a healthy host unhealthy. */
+  readonly failureThreshold: number;
+  /** Consecutive good probes that make an unhealthy host healthy again. */
+  readonly successThreshold: number;
+}
+
+export interface SecretReference {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Per-image verification: a manifest HEAD through the proxy before an image is rewritten. */
+export interface VerifySettings {
+  readonly enabled: boolean;
+  /** A `kubernetes.io/dockerconfigjson` Secret read through the API (needs `get` on it). */
+  readonly credentialsSecret: SecretReference | undefined;
+  /** A mounted dockerconfigjson file (preferred: no Secret RBAC). Neither: anonymous requests. */
+  readonly credentialsFile: string | undefined;
+  /** How long an answer (found or not found) is trusted. */
+  readonly ttlSeconds: number;
+  /** The longest one review waits for verification; what has not answered by then is left as written. */
+  readonly budgetMilliseconds: number;
+  /** CA bundle for manifest requests; default: the host's `probe.caFile`, else the system CAs. */
+  readonly caFile: string | undefined;
+  readonly insecureSkipVerify: boolean;
+}
+
 export interface Config {
   readonly mode: Mode;
-  readonly rules: readonly RewriteRule[];
+  readonly rules: readonly ConfigRule[];
   readonly exclude: { readonly images: readonly string[]; readonly owners: readonly OwnerExclusion[] };
   readonly pullSecrets: readonly string[];
+  readonly health: HealthSettings;
+  readonly verify: VerifySettings;
 }
 
 export interface ConfigIssue {
@@ -54,13 +103,53 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Health probing is off unless asked for: the quick start runs with no reachable Harbor. */
+export const DEFAULT_HEALTH: HealthSettings = deepFreeze({
+  enabled: false,
+  intervalSeconds: 10,
+  timeoutSeconds: 2,
+  failureThreshold: 3,
+  successThreshold: 1,
+});
+
+export const DEFAULT_VERIFY: VerifySettings = deepFreeze({
+  enabled: false,
+  credentialsSecret: undefined,
+  credentialsFile: undefined,
+  ttlSeconds: 300,
+  budgetMilliseconds: 300,
+  caFile: undefined,
+  insecureSkipVerify: false,
+});
+
 /** What pullthrough does with no configuration file: the Harbor setup of the user scenarios. */
 export const DEFAULT_CONFIG: Config = deepFreeze({
   mode: 'enforce',
   rules: [{ registry: DOCKER_HUB, proxy: 'harbor.ingress.local/proxy_cache' }],
   exclude: { images: [], owners: [] },
   pullSecrets: ['regcred-harbor'],
+  health: DEFAULT_HEALTH,
+  verify: DEFAULT_VERIFY,
 });
+
+/** `host[:port]` of a rule's proxy (`harbor.local/proxy_cache` → `harbor.local`). */
+export function proxyHostOf(proxy: string): string {
+  const slash = proxy.indexOf('/');
+  return slash === -1 ? proxy : proxy.slice(0, slash);
+}
+
+/** The probe a proxy host gets when no rule for it configures one. */
+export function defaultProbe(host: string): ProbeSettings {
+  return { url: `https://${host}/v2/`, caFile: undefined, insecureSkipVerify: false };
+}
+
+/** The probe of a proxy host: the one a rule for it configures, else the default. */
+export function probeOf(config: Config, host: string): ProbeSettings {
+  const configured = config.rules.find(
+    (rule) => rule.probe !== undefined && proxyHostOf(rule.proxy) === host,
+  );
+  return configured?.probe ?? defaultProbe(host);
+}
 
 /** The rewrite engine's view of a configuration. */
 export function rewritePolicyOf(config: Config): RewritePolicy {
@@ -110,6 +199,42 @@ class Reader {
     }
     return value;
   }
+
+  /** An optional boolean: `fallback` when absent. */
+  boolean(value: unknown, path: string, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') {
+      this.report(path, `must be true or false, got ${describe(value)}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** An optional number within bounds: `fallback` when absent. */
+  number(value: unknown, path: string, bounds: NumberBounds, fallback: number): number {
+    if (value === undefined) return fallback;
+    const { min, max, integer = false } = bounds;
+    const kind = integer ? 'an integer' : 'a number';
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      (integer && !Number.isInteger(value)) ||
+      value < min ||
+      value > max
+    ) {
+      this.report(path, `must be ${kind} from ${min} to ${max}, got ${describe(value)}`);
+      return fallback;
+    }
+    return value;
+  }
+}
+
+interface NumberBounds {
+  /** Inclusive. */
+  readonly min: number;
+  /** Inclusive. */
+  readonly max: number;
+  readonly integer?: boolean;
 }
 
 function describe(value: unknown): string {
@@ -175,13 +300,67 @@ function readProxy(reader: Reader, value: unknown, path: string): string | undef
   return undefined;
 }
 
-function readRules(reader: Reader, value: unknown): RewriteRule[] {
-  const rules: RewriteRule[] = [];
+/** An http(s) URL without credentials (it is logged), or undefined after a reported problem. */
+function readUrl(reader: Reader, value: unknown, path: string): string | undefined {
+  const text = reader.string(value, path);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    reader.report(path, `"${text}" is not a URL (expected e.g. https://harbor.example.com/api/v2.0/health)`);
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    reader.report(path, `"${text}" must be an https:// or http:// URL`);
+  } else if (url.username !== '' || url.password !== '') {
+    reader.report(path, 'must not carry credentials');
+  } else {
+    return text;
+  }
+  return undefined;
+}
+
+function readProbe(reader: Reader, value: unknown, path: string, host: string | undefined): ProbeSettings {
+  const record = reader.mapping(value, path, ['url', 'caFile', 'insecureSkipVerify']) ?? {};
+  const fallback = defaultProbe(host ?? 'localhost');
+  const url = record.url === undefined ? fallback.url : readUrl(reader, record.url, join(path, 'url'));
+  const caFile = record.caFile === undefined ? undefined : reader.string(record.caFile, join(path, 'caFile'));
+  const insecureSkipVerify = reader.boolean(
+    record.insecureSkipVerify,
+    join(path, 'insecureSkipVerify'),
+    fallback.insecureSkipVerify,
+  );
+  return { url: url ?? fallback.url, caFile, insecureSkipVerify };
+}
+
+const sameProbe = (a: ProbeSettings, b: ProbeSettings): boolean =>
+  a.url === b.url && a.caFile === b.caFile && a.insecureSkipVerify === b.insecureSkipVerify;
+
+/** Rules that share a proxy host share its probe: two different ones cannot both be right. */
+function checkSharedProbes(reader: Reader, rules: readonly (ConfigRule & { index: number })[]): void {
+  rules.forEach((rule, position) => {
+    if (rule.probe === undefined) return;
+    const host = proxyHostOf(rule.proxy);
+    const earlier = rules
+      .slice(0, position)
+      .find((other) => other.probe !== undefined && proxyHostOf(other.proxy) === host);
+    if (earlier?.probe !== undefined && !sameProbe(earlier.probe, rule.probe)) {
+      reader.report(
+        join(join('rules', rule.index), 'probe'),
+        `differs from rules[${earlier.index}].probe for the same proxy host ${host}; rules that share a host share one probe`,
+      );
+    }
+  });
+}
+
+function readRules(reader: Reader, value: unknown): ConfigRule[] {
+  const rules: (ConfigRule & { index: number })[] = [];
   const items = reader.list(value, 'rules') ?? [];
   if (Array.isArray(value) && items.length === 0) reader.report('rules', 'at least one rule is required');
   items.forEach((item, index) => {
     const path = join('rules', index);
-    const record = reader.mapping(item, path, ['registry', 'proxy', 'pullSecrets']);
+    const record = reader.mapping(item, path, ['registry', 'proxy', 'pullSecrets', 'probe']);
     if (record === undefined) return;
     const registry = readRegistry(reader, record.registry, join(path, 'registry'));
     const proxy = readProxy(reader, record.proxy, join(path, 'proxy'));
@@ -189,13 +368,122 @@ function readRules(reader: Reader, value: unknown): RewriteRule[] {
       record.pullSecrets === undefined
         ? undefined
         : readSecretNames(reader, record.pullSecrets, join(path, 'pullSecrets'));
+    const probe =
+      record.probe === undefined
+        ? undefined
+        : readProbe(reader, record.probe, join(path, 'probe'), proxy && proxyHostOf(proxy));
     if (registry !== undefined && rules.some((rule) => rule.registry === registry)) {
       reader.report(join(path, 'registry'), `"${registry}" already has a rule; one rule per registry`);
       return;
     }
-    if (registry !== undefined && proxy !== undefined) rules.push({ registry, proxy, pullSecrets });
+    if (registry === undefined || proxy === undefined) return;
+    rules.push(
+      probe === undefined
+        ? { registry, proxy, pullSecrets, index }
+        : { registry, proxy, pullSecrets, probe, index },
+    );
   });
-  return rules;
+  checkSharedProbes(reader, rules);
+  return rules.map(({ index: _index, ...rule }) => rule);
+}
+
+function readHealth(reader: Reader, value: unknown): HealthSettings {
+  const known = ['enabled', 'intervalSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold'];
+  const record = reader.mapping(value, 'health', known) ?? {};
+  const d = DEFAULT_HEALTH;
+  return {
+    enabled: reader.boolean(record.enabled, 'health.enabled', d.enabled),
+    intervalSeconds: reader.number(
+      record.intervalSeconds,
+      'health.intervalSeconds',
+      { min: 0.05, max: 3600 },
+      d.intervalSeconds,
+    ),
+    timeoutSeconds: reader.number(
+      record.timeoutSeconds,
+      'health.timeoutSeconds',
+      { min: 0.05, max: 60 },
+      d.timeoutSeconds,
+    ),
+    failureThreshold: reader.number(
+      record.failureThreshold,
+      'health.failureThreshold',
+      { min: 1, max: 100, integer: true },
+      d.failureThreshold,
+    ),
+    successThreshold: reader.number(
+      record.successThreshold,
+      'health.successThreshold',
+      { min: 1, max: 100, integer: true },
+      d.successThreshold,
+    ),
+  };
+}
+
+// Namespaces are RFC 1123 labels.
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function readSecretReference(reader: Reader, value: unknown, path: string): SecretReference | undefined {
+  const record = reader.mapping(value, path, ['namespace', 'name']);
+  if (record === undefined) return undefined;
+  const namespace = reader.string(record.namespace, join(path, 'namespace'));
+  const name = reader.string(record.name, join(path, 'name'));
+  if (namespace !== undefined && !dnsLabel.test(namespace)) {
+    reader.report(
+      join(path, 'namespace'),
+      `"${namespace}" is not a valid namespace (lowercase RFC 1123 label)`,
+    );
+    return undefined;
+  }
+  if (name !== undefined && (name.length > 253 || !dnsSubdomain.test(name))) {
+    reader.report(join(path, 'name'), `"${name}" is not a valid Secret name (lowercase RFC 1123 subdomain)`);
+    return undefined;
+  }
+  return namespace === undefined || name === undefined ? undefined : { namespace, name };
+}
+
+function readVerify(reader: Reader, value: unknown): VerifySettings {
+  const known = [
+    'enabled',
+    'credentialsSecret',
+    'credentialsFile',
+    'ttlSeconds',
+    'budgetMilliseconds',
+    'caFile',
+    'insecureSkipVerify',
+  ];
+  const record = reader.mapping(value, 'verify', known) ?? {};
+  const d = DEFAULT_VERIFY;
+  const credentialsSecret =
+    record.credentialsSecret === undefined
+      ? undefined
+      : readSecretReference(reader, record.credentialsSecret, 'verify.credentialsSecret');
+  const credentialsFile =
+    record.credentialsFile === undefined
+      ? undefined
+      : reader.string(record.credentialsFile, 'verify.credentialsFile');
+  if (record.credentialsSecret !== undefined && record.credentialsFile !== undefined) {
+    reader.report('verify', 'set credentialsSecret or credentialsFile, not both');
+  }
+  return {
+    enabled: reader.boolean(record.enabled, 'verify.enabled', d.enabled),
+    credentialsSecret,
+    credentialsFile,
+    ttlSeconds: reader.number(record.ttlSeconds, 'verify.ttlSeconds', { min: 1, max: 86_400 }, d.ttlSeconds),
+    // The API server waits at most 30 s for a webhook (10 s by default); the budget must fit well inside.
+    budgetMilliseconds: reader.number(
+      record.budgetMilliseconds,
+      'verify.budgetMilliseconds',
+      { min: 1, max: 10_000, integer: true },
+      d.budgetMilliseconds,
+    ),
+    caFile: record.caFile === undefined ? undefined : reader.string(record.caFile, 'verify.caFile'),
+    insecureSkipVerify: reader.boolean(
+      record.insecureSkipVerify,
+      'verify.insecureSkipVerify',
+      d.insecureSkipVerify,
+    ),
+  };
 }
 
 function readExclusions(reader: Reader, value: unknown): Config['exclude'] {
@@ -237,7 +525,7 @@ function readExclusions(reader: Reader, value: unknown): Config['exclude'] {
 export function validateConfig(document: unknown, source: string): Config {
   const issues: Issues = [];
   const reader = new Reader(issues);
-  const root = reader.mapping(document, '', ['mode', 'rules', 'exclude', 'pullSecrets']);
+  const root = reader.mapping(document, '', ['mode', 'rules', 'exclude', 'pullSecrets', 'health', 'verify']);
   if (root === undefined) throw new ConfigError(source, issues);
 
   let mode: Mode = DEFAULT_CONFIG.mode;
@@ -252,9 +540,11 @@ export function validateConfig(document: unknown, source: string): Config {
     root.pullSecrets === undefined
       ? [...DEFAULT_CONFIG.pullSecrets]
       : readSecretNames(reader, root.pullSecrets, 'pullSecrets');
+  const health = root.health === undefined ? { ...DEFAULT_HEALTH } : readHealth(reader, root.health);
+  const verify = root.verify === undefined ? { ...DEFAULT_VERIFY } : readVerify(reader, root.verify);
 
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return deepFreeze({ mode, rules, exclude, pullSecrets });
+  return deepFreeze({ mode, rules, exclude, pullSecrets, health, verify });
 }
 
 /** Parses and validates a YAML configuration text. An empty document means the embedded default. */

@@ -23,6 +23,7 @@ export const REWRITE_REASONS = [
   'already-proxied',
   'invalid',
   'proxy-unhealthy',
+  'unverified',
 ] as const;
 export type RewriteReason = (typeof REWRITE_REASONS)[number];
 
@@ -53,7 +54,7 @@ export interface RewriteDecision {
   readonly normalized: string | undefined;
   /** Normalized upstream registry of the input; undefined when invalid. */
   readonly registry: string | undefined;
-  /** The rule that matched (rewritten, or would have been but for proxy health). */
+  /** The rule that matched (rewritten, or would have been but for proxy health or verification). */
   readonly rule: RewriteRule | undefined;
   /** The parser's message when invalid. */
   readonly error: string | undefined;
@@ -62,6 +63,11 @@ export interface RewriteDecision {
 export interface RewriteOptions {
   /** Proxies currently known to be down: their images are left as written. */
   readonly unhealthyProxies?: ReadonlySet<string> | undefined;
+  /**
+   * Proxied references (rewrite outputs) that could not be verified through the proxy: images that
+   * would become one of these are left as written.
+   */
+  readonly unverifiedImages?: ReadonlySet<string> | undefined;
 }
 
 export interface Rewriter {
@@ -146,6 +152,9 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
         return decide(image, { ...known, rule, reason: 'invalid', error });
       }
       const output = `${rule.proxy}/${ref.path}${suffixOf(ref)}`;
+      if (options?.unverifiedImages?.has(output) === true) {
+        return decide(image, { ...known, rule, reason: 'unverified' });
+      }
       return decide(image, { ...known, rule, reason: 'rewritten', output });
     },
   };

@@ -15,6 +15,7 @@ import { handleReview, type Endpoint, type ReviewSummary } from '../admission/ha
 import type { AdmissionRuntime } from '../admission/runtime.js';
 import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
 import type { RewriteOptions } from '../core/rewrite.js';
+import type { ReviewVerifier } from '../health/verify-review.js';
 import { ERRORS, errorBody, type ErrorDefinition } from '../errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -33,6 +34,8 @@ export interface AppDependencies {
   readonly runtime: () => AdmissionRuntime;
   /** Proxy health, cached by a background prober; never a network call on the request path. */
   readonly rewriteOptions?: () => RewriteOptions | undefined;
+  /** Optional per-image verification (`verify.enabled`): the one network call, under a strict budget. */
+  readonly verifyReview?: ReviewVerifier;
   readonly metrics: Metrics;
   /** Ready once TLS and configuration are loaded (and until shutdown starts). */
   readonly isReady: () => boolean;
@@ -118,10 +121,17 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
 
   const admission =
     (endpoint: Endpoint) =>
-    (request: FastifyRequest<{ Body: AdmissionReview }>, reply: FastifyReply): FastifyReply => {
+    async (
+      request: FastifyRequest<{ Body: AdmissionReview }>,
+      reply: FastifyReply,
+    ): Promise<FastifyReply> => {
       const started = process.hrtime.bigint();
       const runtime = deps.runtime();
-      const { response, summary } = handleReview(request.body, endpoint, runtime, deps.rewriteOptions?.());
+      let options = deps.rewriteOptions?.();
+      if (deps.verifyReview !== undefined && runtime.config.verify.enabled) {
+        options = await deps.verifyReview(request.body, endpoint, runtime, options);
+      }
+      const { response, summary } = handleReview(request.body, endpoint, runtime, options);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.observeReview(endpoint, summary, seconds, runtime.registries);
       logSummary(request, endpoint, summary, seconds);

@@ -14,6 +14,9 @@ import { loadConfig } from '../config/load.js';
 import { watchConfig, type ConfigWatcher } from '../config/watch.js';
 import { buildApp } from '../http/app.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
+import { createImageVerifier } from '../health/image-verifier.js';
+import { createProxyProber } from '../health/proxy-prober.js';
+import { createReviewVerifier } from '../health/verify-review.js';
 import { attachTlsReload, secureContextOptions } from '../tls/attach.js';
 import { createTlsSource, type TlsFlags, type TlsMode } from '../tls/create-tls-source.js';
 
@@ -49,6 +52,8 @@ function describeConfig(config: Config): object {
     pullSecrets: config.pullSecrets,
     excludedImages: config.exclude.images.length,
     excludedOwners: config.exclude.owners.length,
+    health: config.health.enabled,
+    verify: config.verify.enabled,
   };
 }
 
@@ -61,10 +66,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let runtime = createRuntime(config);
   const metrics = createMetrics();
 
+  const prober = createProxyProber({ config, metrics, logger: log.child({ component: 'health' }) });
+  const verifier = createImageVerifier({ config, logger: log.child({ component: 'verify' }) });
+  const verifyReview = createReviewVerifier({ verifier, logger: log.child({ component: 'verify' }) });
+
   const tls = await createTlsSource(options.tls, { log: log.child({ component: 'tls' }) });
   let ready = false;
   const app = buildApp({
     runtime: () => runtime,
+    rewriteOptions: () => ({ unhealthyProxies: prober.unhealthyProxies() }),
+    verifyReview,
     metrics,
     isReady: () => ready,
     logger: log,
@@ -82,6 +93,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       {
         onChange(next) {
           runtime = createRuntime(next);
+          prober.reconfigure(next);
+          verifier.reconfigure(next);
           metrics.observeConfigReload('success');
           log.info({ config: describeConfig(next), path }, 'configuration reloaded');
         },
@@ -98,6 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   await app.listen({ host: options.host, port: options.port });
+  prober.start();
   ready = true;
   const address = app.server.address() as AddressInfo;
   const url = `https://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -116,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = async (): Promise<void> => {
     ready = false;
     watcher?.close();
+    prober.stop();
     await sleep(options.shutdownDelayMs ?? 0);
     const drained = app.close();
     const timeout = setTimeout(() => app.server.closeAllConnections(), options.drainTimeoutMs ?? 25_000);
@@ -123,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await drained;
     clearTimeout(timeout);
     detachTls();
+    verifier.close();
     await tls.source.close();
     log.info('pullthrough stopped');
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, parseConfig } from '../../src/config/config.js';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, probeOf, proxyHostOf } from '../../src/config/config.js';
 
 function issuesOf(text: string): string[] {
   try {
@@ -54,6 +54,8 @@ pullSecrets: [regcred-harbor, other]
           ],
         },
         pullSecrets: ['regcred-harbor', 'other'],
+        health: DEFAULT_CONFIG.health,
+        verify: DEFAULT_CONFIG.verify,
       },
     },
     {
@@ -64,9 +66,162 @@ pullSecrets: [regcred-harbor, other]
         rules: [{ registry: 'docker.io', proxy: 'harbor.local/dh', pullSecrets: undefined }],
       },
     },
+    {
+      name: 'health probing and verification are off in the embedded default',
+      text: '',
+      expected: expect.objectContaining({
+        health: {
+          enabled: false,
+          intervalSeconds: 10,
+          timeoutSeconds: 2,
+          failureThreshold: 3,
+          successThreshold: 1,
+        },
+        verify: {
+          enabled: false,
+          credentialsSecret: undefined,
+          credentialsFile: undefined,
+          ttlSeconds: 300,
+          budgetMilliseconds: 300,
+          caFile: undefined,
+          insecureSkipVerify: false,
+        },
+      }),
+    },
+    {
+      name: 'a health block keeps the defaults it does not set',
+      text: 'health: {enabled: true, intervalSeconds: 0.5, failureThreshold: 2}\n',
+      expected: {
+        ...DEFAULT_CONFIG,
+        health: {
+          enabled: true,
+          intervalSeconds: 0.5,
+          timeoutSeconds: 2,
+          failureThreshold: 2,
+          successThreshold: 1,
+        },
+      },
+    },
+    {
+      name: 'per-rule probes: a Harbor health URL with a CA, a plain-HTTP registry, a default URL',
+      text: `
+rules:
+  - registry: docker.io
+    proxy: harbor.example.com/dockerhub
+    probe: {url: "https://harbor.example.com/api/v2.0/health", caFile: /etc/pullthrough/ca.crt}
+  - registry: ghcr.io
+    proxy: harbor.example.com/ghcr
+  - registry: quay.io
+    proxy: "127.0.0.1:5000/quay"
+    probe: {url: "http://127.0.0.1:5000/v2/"}
+  - registry: registry.k8s.io
+    proxy: "[::1]:8443/k8s"
+    probe: {insecureSkipVerify: true}
+health: {enabled: true}
+`,
+      expected: {
+        ...DEFAULT_CONFIG,
+        rules: [
+          {
+            registry: 'docker.io',
+            proxy: 'harbor.example.com/dockerhub',
+            pullSecrets: undefined,
+            probe: {
+              url: 'https://harbor.example.com/api/v2.0/health',
+              caFile: '/etc/pullthrough/ca.crt',
+              insecureSkipVerify: false,
+            },
+          },
+          { registry: 'ghcr.io', proxy: 'harbor.example.com/ghcr', pullSecrets: undefined },
+          {
+            registry: 'quay.io',
+            proxy: '127.0.0.1:5000/quay',
+            pullSecrets: undefined,
+            probe: { url: 'http://127.0.0.1:5000/v2/', caFile: undefined, insecureSkipVerify: false },
+          },
+          {
+            registry: 'registry.k8s.io',
+            proxy: '[::1]:8443/k8s',
+            pullSecrets: undefined,
+            probe: { url: 'https://[::1]:8443/v2/', caFile: undefined, insecureSkipVerify: true },
+          },
+        ],
+        health: { ...DEFAULT_CONFIG.health, enabled: true },
+      },
+    },
+    {
+      name: 'two rules of one proxy host may repeat the same probe',
+      text: `
+rules:
+  - {registry: docker.io, proxy: h.local/a, probe: {url: "https://h.local/api/v2.0/health"}}
+  - {registry: quay.io, proxy: h.local/b, probe: {url: "https://h.local/api/v2.0/health"}}
+`,
+      expected: expect.objectContaining({
+        rules: [
+          expect.objectContaining({
+            probe: expect.objectContaining({ url: 'https://h.local/api/v2.0/health' }),
+          }),
+          expect.objectContaining({
+            probe: expect.objectContaining({ url: 'https://h.local/api/v2.0/health' }),
+          }),
+        ],
+      }),
+    },
+    {
+      name: 'verification with a mounted credentials file and its own CA',
+      text: `
+verify:
+  enabled: true
+  credentialsFile: /var/run/pullthrough/registry/.dockerconfigjson
+  ttlSeconds: 60
+  budgetMilliseconds: 250
+  caFile: /etc/pullthrough/harbor-ca.crt
+`,
+      expected: {
+        ...DEFAULT_CONFIG,
+        verify: {
+          enabled: true,
+          credentialsSecret: undefined,
+          credentialsFile: '/var/run/pullthrough/registry/.dockerconfigjson',
+          ttlSeconds: 60,
+          budgetMilliseconds: 250,
+          caFile: '/etc/pullthrough/harbor-ca.crt',
+          insecureSkipVerify: false,
+        },
+      },
+    },
+    {
+      name: 'verification with credentials from a named Secret',
+      text: 'verify: {enabled: true, credentialsSecret: {namespace: pullthrough, name: regcred-harbor}}\n',
+      expected: {
+        ...DEFAULT_CONFIG,
+        verify: {
+          ...DEFAULT_CONFIG.verify,
+          enabled: true,
+          credentialsSecret: { namespace: 'pullthrough', name: 'regcred-harbor' },
+        },
+      },
+    },
   ];
   it.each(cases)('$name', ({ text, expected }) => {
     expect(parseConfig(text, 'test.yaml')).toEqual(expected);
+  });
+
+  it('gives every proxy host one probe: the configured one, else https://<host>/v2/', () => {
+    const config = parseConfig(
+      `rules:
+  - {registry: docker.io, proxy: h.local/a}
+  - {registry: quay.io, proxy: h.local/b, probe: {url: "https://h.local/api/v2.0/health"}}
+  - {registry: ghcr.io, proxy: "other.local:8443/ghcr"}
+`,
+      'test.yaml',
+    );
+    expect(probeOf(config, proxyHostOf(config.rules[0]!.proxy)).url).toBe('https://h.local/api/v2.0/health');
+    expect(probeOf(config, proxyHostOf(config.rules[2]!.proxy))).toEqual({
+      url: 'https://other.local:8443/v2/',
+      caFile: undefined,
+      insecureSkipVerify: false,
+    });
   });
 
   it('returns a frozen configuration', () => {
@@ -74,6 +229,10 @@ pullSecrets: [regcred-harbor, other]
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.rules[0])).toBe(true);
     expect(Object.isFrozen(DEFAULT_CONFIG.pullSecrets)).toBe(true);
+    expect(Object.isFrozen(config.health)).toBe(true);
+    expect(Object.isFrozen(config.verify)).toBe(true);
+    const probed = parseConfig('rules: [{registry: quay.io, proxy: h.local/q, probe: {}}]\n', 'test.yaml');
+    expect(Object.isFrozen(probed.rules[0]!.probe)).toBe(true);
   });
 });
 
@@ -88,7 +247,9 @@ describe('bad configuration files are rejected with every problem by path', () =
     {
       name: 'a misspelt key',
       text: 'pullSecret: [x]\n',
-      issues: ['pullSecret: unknown key (expected one of: mode, rules, exclude, pullSecrets)'],
+      issues: [
+        'pullSecret: unknown key (expected one of: mode, rules, exclude, pullSecrets, health, verify)',
+      ],
     },
     {
       name: 'an unknown mode',
@@ -138,6 +299,84 @@ describe('bad configuration files are rejected with every problem by path', () =
         'exclude.labels: unknown key (expected one of: images, owners)',
         'exclude.images[0]: "postgres" must start with a registry: patterns match normalized references such as docker.io/library/postgres:16',
         'exclude.owners[0].kind: must be a non-empty string, got nothing',
+      ],
+    },
+    {
+      name: 'a health block with wrong types, bounds and an unknown key',
+      text: `health:
+  enabled: "yes"
+  intervalSeconds: 0
+  timeoutSeconds: 120
+  failureThreshold: 1.5
+  successThreshold: -1
+  periodSeconds: 5
+`,
+      issues: [
+        'health.periodSeconds: unknown key (expected one of: enabled, intervalSeconds, timeoutSeconds, failureThreshold, successThreshold)',
+        'health.enabled: must be true or false, got string "yes"',
+        'health.intervalSeconds: must be a number from 0.05 to 3600, got number 0',
+        'health.timeoutSeconds: must be a number from 0.05 to 60, got number 120',
+        'health.failureThreshold: must be an integer from 1 to 100, got number 1.5',
+        'health.successThreshold: must be an integer from 1 to 100, got number -1',
+      ],
+    },
+    {
+      name: 'a health block that is a list',
+      text: 'health: []\n',
+      issues: ['health: must be a mapping, got a list'],
+    },
+    {
+      name: 'probes with a bad URL, a scheme that is not HTTP, credentials, an unknown key',
+      text: `rules:
+  - {registry: docker.io, proxy: a.local/x, probe: {url: "not a url"}}
+  - {registry: quay.io, proxy: b.local/x, probe: {url: "ftp://b.local/v2/"}}
+  - {registry: ghcr.io, proxy: c.local/x, probe: {url: "https://user:secret@c.local/v2/"}}
+  - {registry: gcr.io, proxy: d.local/x, probe: {path: /v2/, insecureSkipVerify: 1, caFile: ""}}
+`,
+      issues: [
+        'rules[0].probe.url: "not a url" is not a URL (expected e.g. https://harbor.example.com/api/v2.0/health)',
+        'rules[1].probe.url: "ftp://b.local/v2/" must be an https:// or http:// URL',
+        'rules[2].probe.url: must not carry credentials',
+        'rules[3].probe.path: unknown key (expected one of: url, caFile, insecureSkipVerify)',
+        'rules[3].probe.caFile: must be a non-empty string, got string ""',
+        'rules[3].probe.insecureSkipVerify: must be true or false, got number 1',
+      ],
+    },
+    {
+      name: 'two rules of one proxy host with different probes',
+      text: `rules:
+  - {registry: docker.io, proxy: h.local/a, probe: {url: "https://h.local/v2/"}}
+  - {registry: quay.io, proxy: h.local/b}
+  - {registry: ghcr.io, proxy: h.local/c, probe: {url: "https://h.local/api/v2.0/health"}}
+`,
+      issues: [
+        'rules[2].probe: differs from rules[0].probe for the same proxy host h.local; rules that share a host share one probe',
+      ],
+    },
+    {
+      name: 'a verify block with both credential sources, bad names and bounds',
+      text: `verify:
+  enabled: true
+  credentialsSecret: {namespace: Pullthrough, name: "regcred_harbor"}
+  credentialsFile: /run/secret/.dockerconfigjson
+  ttlSeconds: 0
+  budgetMilliseconds: 60000
+  insecure: true
+`,
+      issues: [
+        'verify.insecure: unknown key (expected one of: enabled, credentialsSecret, credentialsFile, ttlSeconds, budgetMilliseconds, caFile, insecureSkipVerify)',
+        'verify.credentialsSecret.namespace: "Pullthrough" is not a valid namespace (lowercase RFC 1123 label)',
+        'verify: set credentialsSecret or credentialsFile, not both',
+        'verify.ttlSeconds: must be a number from 1 to 86400, got number 0',
+        'verify.budgetMilliseconds: must be an integer from 1 to 10000, got number 60000',
+      ],
+    },
+    {
+      name: 'a credentials Secret without a namespace and with a bad name',
+      text: 'verify: {credentialsSecret: {name: "Reg Cred"}}\n',
+      issues: [
+        'verify.credentialsSecret.namespace: must be a non-empty string, got nothing',
+        'verify.credentialsSecret.name: "Reg Cred" is not a valid Secret name (lowercase RFC 1123 subdomain)',
       ],
     },
     {

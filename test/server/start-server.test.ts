@@ -217,3 +217,41 @@ describe('shutdown', () => {
     agent.destroy();
   });
 });
+
+describe('proxy health', () => {
+  it('leaves images as written, with a warning, once the configured proxy stops answering its probe', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pt-health-'));
+    const configPath = join(dir, 'config.yaml');
+    // Port 9 (discard) on loopback: nothing listens, so every probe is refused at once.
+    writeFileSync(
+      configPath,
+      `rules:
+  - registry: docker.io
+    proxy: 127.0.0.1:9/proxy_cache
+    probe: { url: "http://127.0.0.1:9/v2/" }
+health: { enabled: true, intervalSeconds: 0.05, timeoutSeconds: 0.5, failureThreshold: 2 }
+`,
+    );
+    const { logger } = capture();
+    const server = await startServer({
+      configPath,
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+      tls: { tlsCaOut: join(dir, 'ca.crt') },
+    });
+    running.push(server);
+    const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    await waitFor(async () =>
+      (await call(server.url, ca, '/metrics')).body.includes(
+        'pullthrough_proxy_healthy{proxy="127.0.0.1:9/proxy_cache"} 0',
+      ),
+    );
+    const reply = await call(server.url, ca, '/mutate', loadReview('httpd-untagged-create'));
+    const response = JSON.parse(reply.body).response;
+    expect(response.patch).toBeUndefined();
+    expect(response.warnings).toEqual([
+      'containers/httpd: proxy 127.0.0.1:9/proxy_cache is unavailable; httpd pulls from upstream',
+    ]);
+  });
+});

@@ -1,0 +1,406 @@
+/**
+ * Optional per-image verification: before an image is rewritten, check that the proxied reference
+ * resolves through the proxy (a manifest HEAD with the pull secret's credentials). Answers are cached
+ * per reference with a TTL in a bounded LRU, and one review waits at most `budgetMilliseconds` for
+ * them: whatever has not answered by then is in doubt, and an image in doubt is left as written.
+ *
+ * A check keeps running after the budget (up to its own request timeout), so a slow proxy's answer
+ * still lands in the cache for the next review; concurrent reviews share one request per reference.
+ *
+ * Registry auth follows the distribution spec: a first request as anonymous (or with what the host
+ * asked for last time), then on `401` the challenge it names: `Basic` with the credentials, or
+ * `Bearer realm=...,service=...,scope=...`, whose token is fetched from the realm with the
+ * credentials (Basic) and cached for its lifetime.
+ */
+import { probeOf, type Config, type VerifySettings } from '../config/config.js';
+import { parseImageReference, type ImageReference } from '../core/image-ref.js';
+import {
+  anonymous,
+  fileCredentials,
+  kubernetesSecretReader,
+  secretCredentials,
+  type CredentialSource,
+  type RegistryCredentials,
+  type SecretReader,
+} from './credentials.js';
+import {
+  createHttpClient,
+  describeFailure,
+  type HttpClient,
+  type HttpResponse,
+  type TlsSettings,
+} from './http-client.js';
+import { silentLogger, systemClock, type Clock, type HealthLogger } from './support.js';
+
+/** Media types a kubelet accepts, so the proxy answers for the manifest the node would pull. */
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+/**
+ * `found`: the proxy serves the manifest. `missing`: it says there is none (404). `denied`: it
+ * refused the credentials (401/403). `doubt`: no usable answer (error, 5xx, timeout).
+ */
+export type Verdict = 'found' | 'missing' | 'denied' | 'doubt';
+
+export interface ImageVerifierOptions {
+  readonly config: Config;
+  readonly logger?: HealthLogger;
+  readonly http?: HttpClient;
+  /** Overrides the credentials the configuration names (tests, or a caller with its own source). */
+  readonly credentials?: CredentialSource;
+  /** Reads `verify.credentialsSecret`; default: @kubernetes/client-node with the default kubeconfig. */
+  readonly secretReader?: SecretReader;
+  readonly clock?: Clock;
+  /** Distinct references remembered. Default 10 000. */
+  readonly cacheSize?: number;
+  /** How long one check may run in the background, past the review's budget. Default 5 000 ms. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface ImageVerifier {
+  /** Checks proxied references; returns those NOT verified (missing, denied, in doubt, unanswered). */
+  verify(references: readonly string[]): Promise<Set<string>>;
+  /** Applies a reloaded configuration; cached answers are dropped when what they depend on changed. */
+  reconfigure(config: Config): void;
+  /** The cached verdict for a reference, if any and fresh. */
+  cached(reference: string): Verdict | undefined;
+  close(): void;
+}
+
+/** Errors and refusals are retried sooner than answers: a proxy coming back should be seen quickly. */
+const DOUBT_TTL_MS = 10_000;
+const DEFAULT_CACHE_SIZE = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+const DEFAULT_TOKEN_SECONDS = 60;
+const MAX_TOKENS = 1_000;
+
+interface Challenge {
+  readonly scheme: 'basic' | 'bearer';
+  readonly realm: string | undefined;
+  readonly service: string | undefined;
+  readonly scope: string | undefined;
+}
+
+interface Outcome {
+  readonly verdict: Verdict;
+  readonly detail: string;
+}
+
+/** Parses the first `WWW-Authenticate` challenge (Basic or Bearer) with its quoted parameters. */
+export function parseChallenge(header: string | undefined): Challenge | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(basic|bearer)\b(.*)$/i.exec(header);
+  if (match === null) return undefined;
+  const params: Record<string, string> = {};
+  for (const [, name = '', value = ''] of (match[2] ?? '').matchAll(/([a-z_]+)\s*=\s*"([^"]*)"/gi)) {
+    params[name.toLowerCase()] ??= value;
+  }
+  return {
+    scheme: (match[1] ?? '').toLowerCase() === 'basic' ? 'basic' : 'bearer',
+    realm: params.realm,
+    service: params.service,
+    scope: params.scope,
+  };
+}
+
+const basicHeader = (credentials: RegistryCredentials): string =>
+  `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+
+function verdictOf(response: HttpResponse): Outcome {
+  const detail = `HTTP ${response.status}`;
+  if (response.status >= 200 && response.status < 300) return { verdict: 'found', detail };
+  if (response.status === 404) return { verdict: 'missing', detail };
+  if (response.status === 401 || response.status === 403) return { verdict: 'denied', detail };
+  return { verdict: 'doubt', detail };
+}
+
+/** The token of a token endpoint's answer (`token` or OAuth2's `access_token`) and its lifetime. */
+function tokenOf(response: HttpResponse): { token: string; seconds: number } | undefined {
+  if (response.status !== 200) return undefined;
+  let document: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+  try {
+    document = JSON.parse(response.body) as typeof document;
+  } catch {
+    return undefined;
+  }
+  const token = typeof document.token === 'string' ? document.token : document.access_token;
+  if (typeof token !== 'string' || token === '') return undefined;
+  const expires = document.expires_in;
+  const seconds = typeof expires === 'number' && expires > 0 ? expires : DEFAULT_TOKEN_SECONDS;
+  return { token, seconds };
+}
+
+/** A Map used as an LRU: a hit moves the entry to the end, the oldest goes first. */
+class Lru<V> {
+  readonly #entries = new Map<string, V>();
+  constructor(readonly limit: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.#entries.get(key);
+    if (value === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.limit) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+function credentialSourceFor(settings: VerifySettings, options: ImageVerifierOptions): CredentialSource {
+  if (options.credentials !== undefined) return options.credentials;
+  if (settings.credentialsFile !== undefined) return fileCredentials(settings.credentialsFile);
+  if (settings.credentialsSecret !== undefined) {
+    return secretCredentials(options.secretReader ?? kubernetesSecretReader(), settings.credentialsSecret);
+  }
+  return anonymous;
+}
+
+/** What the cached answers depend on: verification settings and how each proxy host is reached. */
+const fingerprintOf = (config: Config): string =>
+  JSON.stringify([config.verify, config.rules.map((rule) => [rule.proxy, rule.probe ?? null])]);
+
+export function createImageVerifier(options: ImageVerifierOptions): ImageVerifier {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const ownHttp = options.http === undefined ? createHttpClient() : undefined;
+  const http: HttpClient = options.http ?? ownHttp!;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const answers = new Lru<{ outcome: Outcome; until: number }>(options.cacheSize ?? DEFAULT_CACHE_SIZE);
+  const tokens = new Lru<{ token: string; until: number }>(MAX_TOKENS);
+  const challenges = new Map<string, Challenge>();
+  const inFlight = new Map<string, Promise<Outcome>>();
+
+  let config = options.config;
+  let fingerprint = fingerprintOf(config);
+  let credentials = credentialSourceFor(config.verify, options);
+  let generation = 0;
+  let lastCredentialProblem: string | undefined;
+
+  const credentialsFor = async (host: string): Promise<RegistryCredentials | undefined> => {
+    try {
+      const found = (await credentials()).get(host);
+      lastCredentialProblem = undefined;
+      return found;
+    } catch (error) {
+      const problem = describeFailure(error);
+      if (problem !== lastCredentialProblem) {
+        logger.warn({ problem }, 'registry credentials unavailable: manifest checks go out anonymously');
+      }
+      lastCredentialProblem = problem;
+      return undefined;
+    }
+  };
+
+  const tlsFor = (host: string): TlsSettings => {
+    const probe = probeOf(config, host);
+    return {
+      caFile: config.verify.caFile ?? probe.caFile,
+      insecureSkipVerify: config.verify.insecureSkipVerify || probe.insecureSkipVerify,
+    };
+  };
+
+  interface Attempt {
+    readonly scope: string;
+    readonly tls: TlsSettings;
+    readonly credentials: RegistryCredentials | undefined;
+    readonly signal: AbortSignal;
+  }
+
+  /** A Bearer token for the challenge's scope: cached, or fetched from the realm. */
+  const bearerToken = async (
+    challenge: Challenge,
+    attempt: Attempt,
+    fresh: boolean,
+  ): Promise<string | undefined> => {
+    if (challenge.realm === undefined) return undefined;
+    const scope = challenge.scope ?? attempt.scope;
+    const key = JSON.stringify([
+      challenge.realm,
+      challenge.service,
+      scope,
+      attempt.credentials?.username ?? null,
+    ]);
+    const hit = tokens.get(key);
+    if (!fresh && hit !== undefined && clock.now() < hit.until) return hit.token;
+    const url = new URL(challenge.realm);
+    if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
+    url.searchParams.set('scope', scope);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (attempt.credentials !== undefined) headers.authorization = basicHeader(attempt.credentials);
+    const response = await http({
+      method: 'GET',
+      url: url.href,
+      headers,
+      signal: attempt.signal,
+      tls: attempt.tls,
+    });
+    const granted = tokenOf(response);
+    // Renew a little early so a token never expires between the cache and the registry.
+    if (granted !== undefined)
+      tokens.set(key, { token: granted.token, until: clock.now() + granted.seconds * 900 });
+    return granted?.token;
+  };
+
+  /** The Authorization header for a host's challenge, or undefined when it cannot be met. */
+  const authorization = async (
+    challenge: Challenge | undefined,
+    attempt: Attempt,
+    fresh: boolean,
+  ): Promise<string | undefined> => {
+    if (challenge === undefined) return undefined;
+    if (challenge.scheme === 'basic') {
+      return attempt.credentials === undefined ? undefined : basicHeader(attempt.credentials);
+    }
+    const token = await bearerToken(challenge, attempt, fresh);
+    return token === undefined ? undefined : `Bearer ${token}`;
+  };
+
+  const head = (url: string, auth: string | undefined, attempt: Attempt): Promise<HttpResponse> =>
+    http({
+      method: 'HEAD',
+      url,
+      headers:
+        auth === undefined ? { accept: MANIFEST_ACCEPT } : { accept: MANIFEST_ACCEPT, authorization: auth },
+      signal: attempt.signal,
+      tls: attempt.tls,
+    });
+
+  const checkReference = async (ref: ImageReference, signal: AbortSignal): Promise<Outcome> => {
+    const host = ref.domain;
+    const origin = new URL(probeOf(config, host).url).origin;
+    const url = `${origin}/v2/${ref.path}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`;
+    const attempt: Attempt = {
+      scope: `repository:${ref.path}:pull`,
+      tls: tlsFor(host),
+      credentials: await credentialsFor(host),
+      signal,
+    };
+    // Ask the way the host asked last time; on a 401, meet its (new) challenge once.
+    let response = await head(url, await authorization(challenges.get(host), attempt, false), attempt);
+    if (response.status === 401) {
+      const challenge = parseChallenge(response.headers['www-authenticate']);
+      // Remembered for the host without its scope: the next request names its own repository.
+      if (challenge !== undefined) challenges.set(host, { ...challenge, scope: undefined });
+      const auth = await authorization(challenge, attempt, true);
+      if (auth !== undefined) response = await head(url, auth, attempt);
+    }
+    return verdictOf(response);
+  };
+
+  const check = async (reference: string): Promise<Outcome> => {
+    let ref: ImageReference;
+    try {
+      ref = parseImageReference(reference);
+    } catch {
+      return { verdict: 'missing', detail: 'not a valid reference' };
+    }
+    const controller = new AbortController();
+    const timeout = new Error(`no answer within ${requestTimeoutMs}ms`);
+    const timer = clock.setTimeout(() => controller.abort(timeout), requestTimeoutMs);
+    try {
+      return await checkReference(ref, controller.signal);
+    } catch (error) {
+      return {
+        verdict: 'doubt',
+        detail: controller.signal.reason === timeout ? timeout.message : describeFailure(error),
+      };
+    } finally {
+      clock.clearTimeout(timer);
+    }
+  };
+
+  const remember = (reference: string, outcome: Outcome): void => {
+    const definite = outcome.verdict === 'found' || outcome.verdict === 'missing';
+    const ttlMs = config.verify.ttlSeconds * 1000;
+    answers.set(reference, {
+      outcome,
+      until: clock.now() + (definite ? ttlMs : Math.min(ttlMs, DOUBT_TTL_MS)),
+    });
+    const context = { reference, verdict: outcome.verdict, detail: outcome.detail };
+    if (definite) logger.debug(context, 'image verification');
+    else logger.warn(context, 'image could not be verified through its proxy');
+  };
+
+  const lookup = (reference: string): Promise<Outcome> => {
+    const running = inFlight.get(reference);
+    if (running !== undefined) return running;
+    const started = generation;
+    const promise: Promise<Outcome> = check(reference).then((outcome) => {
+      if (inFlight.get(reference) === promise) inFlight.delete(reference);
+      if (started === generation) remember(reference, outcome);
+      return outcome;
+    });
+    inFlight.set(reference, promise);
+    return promise;
+  };
+
+  const cachedVerdict = (reference: string): Verdict | undefined => {
+    const entry = answers.get(reference);
+    if (entry === undefined) return undefined;
+    if (clock.now() >= entry.until) {
+      answers.delete(reference);
+      return undefined;
+    }
+    return entry.outcome.verdict;
+  };
+
+  return {
+    async verify(references) {
+      const unique = [...new Set(references)];
+      const verdicts = new Map<string, Verdict>();
+      const pending: Promise<void>[] = [];
+      for (const reference of unique) {
+        const hit = cachedVerdict(reference);
+        if (hit !== undefined) verdicts.set(reference, hit);
+        else pending.push(lookup(reference).then((outcome) => void verdicts.set(reference, outcome.verdict)));
+      }
+      if (pending.length > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = clock.setTimeout(resolve, config.verify.budgetMilliseconds);
+          void Promise.all(pending).then(() => {
+            clock.clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      return new Set(unique.filter((reference) => verdicts.get(reference) !== 'found'));
+    },
+    reconfigure(next) {
+      const nextFingerprint = fingerprintOf(next);
+      config = next;
+      if (nextFingerprint === fingerprint) return;
+      fingerprint = nextFingerprint;
+      generation += 1;
+      inFlight.clear();
+      answers.clear();
+      tokens.clear();
+      challenges.clear();
+      credentials = credentialSourceFor(next.verify, options);
+      lastCredentialProblem = undefined;
+    },
+    cached: cachedVerdict,
+    close() {
+      ownHttp?.close();
+    },
+  };
+}

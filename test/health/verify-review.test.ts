@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { handleReview } from '../../src/admission/handle-review.js';
+import { createRuntime } from '../../src/admission/runtime.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../src/config/config.js';
+import { createRewriter } from '../../src/core/rewrite.js';
+import type { ImageVerifier } from '../../src/health/image-verifier.js';
+import { candidateReferences, createReviewVerifier } from '../../src/health/verify-review.js';
+import { createReview } from '../fixtures/load.js';
+import { decodePatch } from '../helpers/app.js';
+import { captureLogger } from './fakes.js';
+
+const PROXY = 'harbor.ingress.local/proxy_cache';
+const verifyOn = parseConfig('verify: {enabled: true}\n', 'test.yaml');
+
+const pod = (images: string[], extra: Record<string, unknown> = {}) => ({
+  metadata: { name: 'web', namespace: 'default', ...extra },
+  spec: { containers: images.map((image, index) => ({ name: `c${index}`, image })) },
+});
+
+function fakeVerifier(unverified: (references: readonly string[]) => string[] | Error): ImageVerifier & {
+  calls: string[][];
+} {
+  const calls: string[][] = [];
+  return {
+    calls,
+    verify(references) {
+      calls.push([...references]);
+      const answer = unverified(references);
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(new Set(answer));
+    },
+    reconfigure: () => undefined,
+    cached: () => undefined,
+    close: () => undefined,
+  };
+}
+
+describe('the rewrite engine with unverified images', () => {
+  it('leaves an image as written when its proxied reference is unverified, keyed by that reference', () => {
+    const rewriter = createRewriter({ rules: [{ registry: 'docker.io', proxy: PROXY }], excludeImages: [] });
+    const unverifiedImages = new Set([`${PROXY}/library/httpd:latest`]);
+    expect(rewriter.rewrite('httpd', { unverifiedImages })).toMatchObject({
+      input: 'httpd',
+      output: 'httpd',
+      rewritten: false,
+      reason: 'unverified',
+      rule: { proxy: PROXY },
+    });
+    expect(rewriter.rewrite('nginx', { unverifiedImages })).toMatchObject({
+      output: `${PROXY}/library/nginx:latest`,
+      reason: 'rewritten',
+    });
+  });
+});
+
+describe('the verification pre-pass of a review', () => {
+  it('lists the proxied references the review would write, once each, and nothing it would not rewrite', () => {
+    const review = createReview(
+      pod(['httpd', 'docker.io/library/httpd:latest', 'quay.io/a/b:1', `${PROXY}/library/x:1`, 'nginx:1.27']),
+    );
+    expect(candidateReferences(review, 'mutate', createRuntime(DEFAULT_CONFIG), undefined)).toEqual([
+      `${PROXY}/library/httpd:latest`,
+      `${PROXY}/library/nginx:1.27`,
+    ]);
+    expect(
+      candidateReferences(review, 'mutate', createRuntime(DEFAULT_CONFIG), {
+        unhealthyProxies: new Set([PROXY]),
+      }),
+    ).toEqual([]);
+    const optedOut = createReview(pod(['httpd'], { labels: { 'pullthrough.io/rewrite': 'disabled' } }));
+    expect(candidateReferences(optedOut, 'mutate', createRuntime(DEFAULT_CONFIG), undefined)).toEqual([]);
+  });
+
+  it('does nothing while verify.enabled is false', async () => {
+    const verifier = fakeVerifier(() => []);
+    const base = { unhealthyProxies: new Set<string>() };
+    const options = await createReviewVerifier({ verifier })(
+      createReview(pod(['httpd'])),
+      'mutate',
+      createRuntime(DEFAULT_CONFIG),
+      base,
+    );
+    expect(options).toBe(base);
+    expect(verifier.calls).toEqual([]);
+  });
+
+  it('leaves unverified images as written with a warning, rewrites the verified ones', async () => {
+    const verifier = fakeVerifier((references) =>
+      references.filter((reference) => reference.includes('nginx')),
+    );
+    const runtime = createRuntime(verifyOn);
+    const review = createReview(pod(['httpd', 'nginx:1.27']));
+    const options = await createReviewVerifier({ verifier })(review, 'mutate', runtime, undefined);
+    expect(verifier.calls).toEqual([[`${PROXY}/library/httpd:latest`, `${PROXY}/library/nginx:1.27`]]);
+    expect(options).toEqual({ unverifiedImages: new Set([`${PROXY}/library/nginx:1.27`]) });
+
+    const { response, summary } = handleReview(review, 'mutate', runtime, options);
+    expect(decodePatch(response.response)).toContainEqual({
+      op: 'replace',
+      path: '/spec/containers/0/image',
+      value: `${PROXY}/library/httpd:latest`,
+    });
+    expect(JSON.stringify(decodePatch(response.response))).not.toContain('/spec/containers/1/image');
+    expect(response.response.warnings).toEqual([
+      `containers/c1: nginx:1.27 could not be verified through proxy ${PROXY}; it pulls from upstream`,
+    ]);
+    expect(summary.counts).toEqual({ rewritten: 1, unverified: 1 });
+  });
+
+  it('keeps the proxy health of the base options', async () => {
+    const config = parseConfig(
+      `rules:
+  - {registry: docker.io, proxy: ${PROXY}}
+  - {registry: quay.io, proxy: harbor.ingress.local/quay}
+verify: {enabled: true}
+`,
+      'test.yaml',
+    );
+    const verifier = fakeVerifier(() => []);
+    const base = { unhealthyProxies: new Set(['harbor.ingress.local/quay']) };
+    const options = await createReviewVerifier({ verifier })(
+      createReview(pod(['httpd', 'quay.io/a/b:1'])),
+      'mutate',
+      createRuntime(config),
+      base,
+    );
+    expect(verifier.calls).toEqual([[`${PROXY}/library/httpd:latest`]]);
+    expect(options).toBe(base);
+  });
+
+  it('treats a verifier that fails as doubt about every image: all are left as written', async () => {
+    const logger = captureLogger();
+    const verifier = fakeVerifier(() => new Error('boom'));
+    const runtime = createRuntime(verifyOn);
+    const review = createReview(pod(['httpd']));
+    const options = await createReviewVerifier({ verifier, logger })(review, 'audit', runtime, undefined);
+    const { response } = handleReview(review, 'audit', runtime, options);
+    expect(response.response.warnings).toEqual([
+      `containers/c0: httpd could not be verified through proxy ${PROXY}; it pulls from upstream`,
+    ]);
+    expect(logger.entries).toEqual([
+      { level: 'warn', obj: { error: 'boom' }, msg: 'image verification failed' },
+    ]);
+  });
+});
