@@ -11,6 +11,10 @@ const commands: Record<string, { summary: string; run: () => Promise<Command> }>
     run: async () => (await import('./serve-command.js')).runServe,
   },
   rewrite: { summary: 'print what image references become', run: () => Promise.resolve(runRewrite) },
+  audit: {
+    summary: 'report what admission does to the Pods of a cluster or of manifests',
+    run: async () => (await import('./audit-command.js')).runAudit,
+  },
 };
 
 const usage = `Usage: pullthrough <command> [options]

@@ -1,0 +1,60 @@
+/**
+ * Which namespaces the webhooks see, and in which mode: the chart's namespaceSelectors (see
+ * `pullthrough.mutateNamespaceSelector` and `pullthrough.auditNamespaceSelector` in
+ * charts/pullthrough/templates/_helpers.tpl) evaluated here, so the report predicts what the API
+ * server sends to `/mutate` and `/audit`. Pure.
+ *
+ *   scope    mode     /mutate (enforce)              /audit
+ *   cluster  enforce  label NotIn [disabled, audit]  label In [audit]
+ *   opt-in   enforce  label In [enabled]             label In [audit]
+ *   cluster  audit    (none)                         label NotIn [disabled]
+ *   opt-in   audit    (none)                         label In [enabled, audit]
+ *
+ * Excluded namespaces (kube-system always) are never sent to either.
+ */
+import type { Mode } from '../config/config.js';
+import { REWRITE_LABEL } from '../core/mutate-pod.js';
+
+export const SCOPES = ['cluster', 'opt-in'] as const;
+export type ScopeName = (typeof SCOPES)[number];
+
+/** Namespaces the chart excludes whatever its values say (besides its own release namespace). */
+export const ALWAYS_EXCLUDED_NAMESPACES: readonly string[] = ['kube-system'];
+
+/** Why no webhook sees a namespace's Pods. */
+export const NAMESPACE_SKIP_REASONS = [
+  'namespace-excluded',
+  'namespace-disabled',
+  'namespace-not-enabled',
+] as const;
+export type NamespaceSkipReason = (typeof NAMESPACE_SKIP_REASONS)[number];
+
+export type NamespaceDecision =
+  | { readonly mode: Mode; readonly skipped?: undefined }
+  | { readonly mode?: undefined; readonly skipped: NamespaceSkipReason };
+
+export interface ScopeSettings {
+  readonly scope: ScopeName;
+  /** The configuration's mode: `audit` renders no /mutate webhook at all. */
+  readonly mode: Mode;
+  /** Excluded by name, in addition to {@link ALWAYS_EXCLUDED_NAMESPACES}. */
+  readonly excludedNamespaces: readonly string[];
+}
+
+export type NamespaceLabels = Readonly<Record<string, string>>;
+
+/** Decides one namespace from its labels (undefined or `{}` when it has none). */
+export function namespaceDecision(
+  namespace: string,
+  labels: NamespaceLabels | undefined,
+  settings: ScopeSettings,
+): NamespaceDecision {
+  if (ALWAYS_EXCLUDED_NAMESPACES.includes(namespace) || settings.excludedNamespaces.includes(namespace)) {
+    return { skipped: 'namespace-excluded' };
+  }
+  const label = labels?.[REWRITE_LABEL];
+  if (label === 'disabled') return { skipped: 'namespace-disabled' };
+  if (label === 'audit') return { mode: 'audit' };
+  if (settings.scope === 'opt-in' && label !== 'enabled') return { skipped: 'namespace-not-enabled' };
+  return { mode: settings.mode };
+}

@@ -1,0 +1,217 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ListExpiredError } from '../../src/audit/cluster.js';
+import { connectCluster } from '../../src/audit/live.js';
+import { PodsApiServer } from './pods-api-server.js';
+import { auditJson, run } from './run.js';
+
+const pod = (namespace: string, name: string, image: string, metadata: Record<string, unknown> = {}) => ({
+  metadata: { namespace, name, ...metadata },
+  spec: { containers: [{ name: 'main', image }] },
+});
+
+const pods = [
+  pod('shop', 'web-5d4f7b9c8-abcde', 'nginx:1.26-alpine', {
+    labels: { 'pod-template-hash': '5d4f7b9c8' },
+    ownerReferences: [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f7b9c8', controller: true, uid: 'u' },
+    ],
+  }),
+  pod('shop', 'web-5d4f7b9c8-fghij', 'nginx:1.26-alpine', {
+    labels: { 'pod-template-hash': '5d4f7b9c8' },
+    ownerReferences: [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f7b9c8', controller: true, uid: 'u' },
+    ],
+  }),
+  pod('shop', 'proxied', 'harbor.ingress.local/proxy_cache/library/httpd:latest'),
+  pod('watched', 'audited', 'busybox:1.36'),
+  pod('quiet', 'untouched', 'redis:7'),
+  pod('kube-system', 'kube-proxy-x', 'registry.k8s.io/kube-proxy:v1.34.4'),
+];
+const namespaces = {
+  shop: {},
+  watched: { 'pullthrough.io/rewrite': 'audit' },
+  quiet: { 'pullthrough.io/rewrite': 'disabled' },
+  'kube-system': {},
+};
+
+describe('live mode over HTTP (@kubernetes/client-node against a stand-in API server)', () => {
+  const server = new PodsApiServer(pods, namespaces);
+  const dir = mkdtempSync(join(tmpdir(), 'pullthrough-audit-kube-'));
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    await server.start();
+    kubeconfig = server.writeKubeconfig(dir);
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    server.requests.length = 0;
+    server.failures.clear();
+  });
+
+  it('lists Pods of all namespaces with limit and continue, and namespace labels with one list', async () => {
+    const { lister } = connectCluster({ kubeconfig });
+    const first = await lister.listPods({ namespace: undefined, limit: 4, continueToken: undefined });
+    expect(first.items).toHaveLength(4);
+    expect(first.continueToken).toBe('4');
+    const second = await lister.listPods({ namespace: undefined, limit: 4, continueToken: '4' });
+    expect(second.items).toHaveLength(2);
+    expect(second.continueToken).toBeUndefined();
+    expect(server.requests.map((url) => `${url.pathname}${url.search}`)).toEqual([
+      '/api/v1/pods?limit=4',
+      '/api/v1/pods?continue=4&limit=4',
+    ]);
+    const labels = await lister.namespaceLabels(undefined);
+    expect(labels.get('watched')).toMatchObject({ 'pullthrough.io/rewrite': 'audit' });
+    expect(server.requests.at(-1)?.pathname).toBe('/api/v1/namespaces');
+    // No watch, no streaming list: plain LISTs only.
+    expect(
+      server.requests.some(
+        (url) => url.searchParams.has('watch') || url.searchParams.has('sendInitialEvents'),
+      ),
+    ).toBe(false);
+  });
+
+  it('lists one namespace through its own path, and reads only that namespace', async () => {
+    const { lister } = connectCluster({ kubeconfig });
+    const page = await lister.listPods({ namespace: 'watched', limit: 500, continueToken: undefined });
+    expect(page.items).toHaveLength(1);
+    expect(await lister.namespaceLabels('watched')).toEqual(
+      new Map([['watched', { 'kubernetes.io/metadata.name': 'watched', 'pullthrough.io/rewrite': 'audit' }]]),
+    );
+    expect(await lister.namespaceLabels('missing')).toEqual(new Map());
+  });
+
+  it('turns 410 Gone on a continued list into ListExpiredError, and other errors into a short message', async () => {
+    const { lister } = connectCluster({ kubeconfig });
+    server.failures.set('continue=', { code: 410, message: 'The provided continue parameter is too old' });
+    await expect(
+      lister.listPods({ namespace: undefined, limit: 2, continueToken: '2' }),
+    ).rejects.toBeInstanceOf(ListExpiredError);
+    server.failures.set('/api/v1/pods', { code: 403, message: 'pods is forbidden: User "x" cannot list' });
+    await expect(
+      lister.listPods({ namespace: undefined, limit: 2, continueToken: undefined }),
+    ).rejects.toThrow(
+      /listing Pods on http:\/\/127\.0\.0\.1:\d+: HTTP 403: pods is forbidden: User "x" cannot list$/,
+    );
+  });
+
+  it('audits the cluster through the CLI: replicas folded under their Deployment, namespaces as labelled', async () => {
+    const { status, report, stderr } = await auditJson(['--kubeconfig', kubeconfig, '--page-size', '2']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(
+      report.items.map((item: any) => [
+        item.namespace,
+        `${item.workload.kind}/${item.workload.name}`,
+        item.pod,
+        item.reason,
+        item.mode,
+      ]),
+    ).toEqual([
+      ['shop', 'Deployment/web', 'web-5d4f7b9c8-abcde', 'rewritten', 'enforce'],
+      ['shop', 'Deployment/web', 'web-5d4f7b9c8-fghij', 'rewritten', 'enforce'],
+      ['shop', 'Pod/proxied', 'proxied', 'already-proxied', 'enforce'],
+      ['watched', 'Pod/audited', 'audited', 'rewritten', 'audit'],
+      ['quiet', 'Pod/untouched', 'untouched', 'namespace-disabled', null],
+      ['kube-system', 'Pod/kube-proxy-x', 'kube-proxy-x', 'namespace-excluded', null],
+    ]);
+    expect(report.summary).toMatchObject({
+      source: 'cluster',
+      pods: 6,
+      workloads: 5,
+      podsToRewrite: 2,
+      wouldRewrite: 3,
+    });
+    expect(server.requests.filter((url) => url.pathname === '/api/v1/pods')).toHaveLength(3);
+  });
+
+  it('prints the Pods not yet proxied, by workload, in the table', async () => {
+    const { status, stdout } = await run(['audit', '--kubeconfig', kubeconfig]);
+    expect(status).toBe(0);
+    expect(stdout).toContain('Not yet proxied: 2 pods (created before pullthrough, or while it was down);');
+    expect(stdout).toMatch(/\n {2}shop {2}Deployment\/web {2}2 pods\n/);
+    expect(stdout).toMatch(
+      /^shop +Deployment\/web +2 +containers\/main +nginx:1\.26-alpine +harbor\.ingress\.local\/proxy_cache\/library\/nginx:1\.26-alpine +rewritten, not yet proxied$/m,
+    );
+    expect(stdout).toMatch(/^watched +Pod\/audited +1 .* rewritten, audit only$/m);
+  });
+
+  it('honours -n, --context and --scope', async () => {
+    const one = await auditJson(['--kubeconfig', kubeconfig, '-n', 'shop', '--scope', 'opt-in']);
+    expect(one.report.items.map((item: any) => item.reason)).toEqual([
+      'namespace-not-enabled',
+      'namespace-not-enabled',
+      'namespace-not-enabled',
+    ]);
+    expect(server.requests.map((url) => url.pathname)).toEqual([
+      '/api/v1/namespaces/shop',
+      '/api/v1/namespaces/shop/pods',
+    ]);
+
+    const unknown = await run(['audit', '--kubeconfig', kubeconfig, '--context', 'nope']);
+    expect(unknown).toMatchObject({ status: 2, stdout: '' });
+    expect(unknown.stderr).toBe(
+      'pullthrough audit: no context "nope" in the kubeconfig (contexts: fake, elsewhere)\n',
+    );
+
+    const missing = await run(['audit', '--kubeconfig', join(tmpdir(), 'no-such-kubeconfig')]);
+    expect(missing).toMatchObject({ status: 2, stdout: '' });
+    expect(missing.stderr).toMatch(/^pullthrough audit: cannot load .*no-such-kubeconfig: ENOENT/);
+
+    const unreachable = await run(['audit', '--kubeconfig', kubeconfig, '--context', 'elsewhere']);
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stdout).toBe('');
+    expect(unreachable.stderr).toMatch(/^pullthrough audit: listing Pods on http:\/\/127\.0\.0\.1:9: /);
+  });
+
+  it('reports a namespace listing it may not do, and exits 1 with the report still printed', async () => {
+    server.failures.set('/api/v1/namespaces?', { code: 403, message: 'namespaces is forbidden' });
+    const { status, report, stderr } = await auditJson(['--kubeconfig', kubeconfig]);
+    expect(status).toBe(1);
+    expect(report.items).toHaveLength(6);
+    expect(report.errors).toHaveLength(1);
+    expect(stderr).toBe(
+      'pullthrough audit: cluster: cannot read namespace labels (HTTP 403: namespaces is forbidden); every namespace is taken as unlabelled\n',
+    );
+  });
+
+  it('exits 3 with --fail-on-rewrite when Pods are not yet proxied', async () => {
+    expect((await run(['audit', '--kubeconfig', kubeconfig, '--fail-on-rewrite'])).status).toBe(3);
+    expect(
+      (await run(['audit', '--kubeconfig', kubeconfig, '-n', 'quiet', '--fail-on-rewrite'])).status,
+    ).toBe(0);
+  });
+
+  it('reports progress on standard error with --progress, or when it is a terminal', async () => {
+    const quiet = await run(['audit', '--kubeconfig', kubeconfig, '--page-size', '4', '-o', 'json']);
+    expect(quiet.stderr).toBe('');
+    const told = await run([
+      'audit',
+      '--kubeconfig',
+      kubeconfig,
+      '--page-size',
+      '4',
+      '-o',
+      'json',
+      '--progress',
+    ]);
+    expect(told.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /^pullthrough audit: listing Pods in all namespaces of fake \(http:\/\/127\.0\.0\.1:\d+\)$/,
+      ),
+      'pullthrough audit: listed 4 pods…',
+      'pullthrough audit: listed 6 pods…',
+      '',
+    ]);
+    expect(JSON.parse(told.stdout).summary.pods).toBe(6);
+    const tty = await run(['audit', '--kubeconfig', kubeconfig, '-o', 'json'], '', { stderrIsTTY: true });
+    expect(tty.stderr).toContain('listed 6 pods…');
+  });
+});
