@@ -1,0 +1,46 @@
+// Global setup of the end-to-end suite (vitest.e2e.config.ts): installs the tools (hack/e2e-tools.sh,
+// a no-op once cached), starts the control plane and registries (test/e2e/cluster.sh up), and stops
+// them at teardown.
+//
+//   E2E_REUSE=1  use a cluster that is already up (cluster.sh up run by hand); neither start nor stop it
+//   E2E_KEEP=1   start it, but leave it running after the tests (for debugging; stop with cluster.sh down)
+import type { TestProject } from 'vitest/node';
+import { clusterSh, e2eDir, e2eToolsSh, loadE2eEnv, run, type E2eEnv } from './harness.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    e2eEnv: E2eEnv;
+  }
+}
+
+const TOOLS_TIMEOUT_MS = 75 * 60_000; // a cold build of the k8s binaries takes ~15 min on 2 cores
+const UP_TIMEOUT_MS = 6 * 60_000;
+const DOWN_TIMEOUT_MS = 2 * 60_000;
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const env = { ...process.env, E2E_DIR: e2eDir(), E2E_OWNER_PID: String(process.pid) };
+  if (process.env.E2E_REUSE === '1') {
+    await run(clusterSh, ['status'], { env, timeoutMs: 60_000 }).catch((err: Error) => {
+      throw new Error(`E2E_REUSE=1 but the cluster in ${e2eDir()} is not healthy:\n${err.message}`);
+    });
+    project.provide('e2eEnv', loadE2eEnv());
+    return undefined;
+  }
+
+  const t0 = Date.now();
+  await run(e2eToolsSh, [], { env, timeoutMs: TOOLS_TIMEOUT_MS, stderr: 'inherit' });
+  const t1 = Date.now();
+  await run(clusterSh, ['up'], { env, timeoutMs: UP_TIMEOUT_MS, stderr: 'inherit' });
+  console.error(
+    `e2e global setup: tools ${((t1 - t0) / 1000).toFixed(1)} s, cluster up ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+  );
+  project.provide('e2eEnv', loadE2eEnv());
+
+  return async () => {
+    if (process.env.E2E_KEEP === '1') {
+      console.error(`e2e global teardown: E2E_KEEP=1, cluster left running in ${e2eDir()}`);
+      return;
+    }
+    await run(clusterSh, ['down'], { env, timeoutMs: DOWN_TIMEOUT_MS, stderr: 'inherit' });
+  };
+}
