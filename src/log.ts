@@ -19,6 +19,8 @@ export const REDACT_PATHS = [
   'key',
   '*.key',
   'req.headers.authorization',
+  // Fastify logs a client error with the raw bytes of the request (headers included) at trace level.
+  'err.rawPacket',
 ];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -26,8 +26,12 @@ import type { Metrics } from './metrics.js';
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
 
 /** The API server's own webhook timeout is at most 30 s; a client slower than this is not it. */
-const REQUEST_TIMEOUT_MS = 10_000;
-const HEADERS_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const HEADERS_TIMEOUT_MS = 5_000;
+/** A TLS handshake that has not finished by then is not the API server (Node's default is 120 s). */
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** Node enforces the two timeouts above only when it checks; its default check interval is 30 s. */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 export interface AppDependencies {
   /** The configuration in force; read per request so reloads apply to the next review. */
@@ -86,7 +90,15 @@ function logSummary(
 export function buildApp(deps: AppDependencies): FastifyInstance {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
-    ...(deps.https === undefined ? {} : { https: deps.https }),
+    ...(deps.https === undefined
+      ? {}
+      : {
+          https: {
+            ...deps.https,
+            handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+            connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+          },
+        }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requestTimeout: REQUEST_TIMEOUT_MS,
     // One line per admission, written by the route itself, instead of fastify's two per request.
