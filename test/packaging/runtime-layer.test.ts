@@ -41,7 +41,10 @@ beforeAll(() => {
   tmpDir = mkdtempSync(join(tmpdir(), 'pt-runtime-tmp-'));
   for (const file of ['package.json', 'package-lock.json']) cpSync(file, join(appDir, file));
   cpSync('dist', join(appDir, 'dist'), { recursive: true });
-  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: appDir, stdio: 'pipe' });
+  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: appDir,
+    stdio: 'pipe',
+  });
   chmodSync(appDir, 0o755); // readable, not writable, by the image's user
   chmodSync(tmpDir, 0o1777);
 }, 180_000);
@@ -59,21 +62,32 @@ describe('the runtime layer', () => {
   });
 
   it('serves reviews as a non-root user from a folder it cannot write to', async () => {
-    const runAsImageUser = process.getuid?.() === 0 ? ['setpriv', `--reuid=${IMAGE_UID}`, `--regid=${IMAGE_UID}`, '--clear-groups'] : [];
+    const runAsImageUser =
+      process.getuid?.() === 0
+        ? ['setpriv', `--reuid=${IMAGE_UID}`, `--regid=${IMAGE_UID}`, '--clear-groups']
+        : [];
     const [command, ...prefix] = [...runAsImageUser, process.execPath];
-    server = spawn(command!, [...prefix, join(appDir, 'dist/bin.js'), 'serve', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: appDir,
-      env: { PATH: process.env.PATH, TMPDIR: tmpDir, NODE_ENV: 'production' },
-    });
+    server = spawn(
+      command,
+      [...prefix, join(appDir, 'dist/bin.js'), 'serve', '--host', '127.0.0.1', '--port', '0'],
+      {
+        cwd: appDir,
+        env: { PATH: process.env.PATH, TMPDIR: tmpDir, NODE_ENV: 'production' },
+      },
+    );
     url = await waitForServing(server);
     const ca = readFileSync(join(tmpDir, 'pullthrough-ca.crt'), 'utf8');
     const body = JSON.stringify(loadReview('httpd-untagged-create'));
     const reply = await new Promise<string>((resolve, reject) => {
-      const req = request(`${url}/mutate`, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve(text));
-      });
+      const req = request(
+        `${url}/mutate`,
+        { method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
