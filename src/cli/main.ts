@@ -15,6 +15,10 @@ const commands: Record<string, { summary: string; run: () => Promise<Command> }>
     summary: 'report what admission does to the Pods of a cluster or of manifests',
     run: async () => (await import('./audit-command.js')).runAudit,
   },
+  'sync-secrets': {
+    summary: 'copy the pull secret into every namespace the webhook rewrites (leader-elected)',
+    run: async () => (await import('./sync-secrets-command.js')).runSyncSecrets,
+  },
 };
 
 const usage = `Usage: pullthrough <command> [options]

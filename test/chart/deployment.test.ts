@@ -10,6 +10,7 @@ import type {
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEFAULT_CONFIG, validateConfig } from '../../src/config/config.js';
 import {
   all,
   chartDir,
@@ -154,14 +155,29 @@ describe('the Deployment with default values', () => {
 });
 
 describe('the ConfigMap', () => {
-  it('holds the embedded default config of the server with default values', async () => {
+  it('holds the embedded default config of the server with default values, but with health probing on', async () => {
     const manifests = await render(helm);
     expect(configFile(manifests)).toEqual({
       mode: 'enforce',
       rules: [{ registry: 'docker.io', proxy: 'harbor.ingress.local/proxy_cache' }],
       exclude: { images: [], owners: [] },
       pullSecrets: ['regcred-harbor'],
+      health: { ...DEFAULT_CONFIG.health, enabled: true },
+      verify: {
+        enabled: false,
+        ttlSeconds: DEFAULT_CONFIG.verify.ttlSeconds,
+        budgetMilliseconds: DEFAULT_CONFIG.verify.budgetMilliseconds,
+        insecureSkipVerify: false,
+      },
     });
+  });
+
+  it('is a configuration the server accepts, with health probing on where the embedded default has it off', async () => {
+    const document = configFile(await render(helm));
+    const config = validateConfig(document, 'the chart’s ConfigMap');
+    expect(config.health).toEqual({ ...DEFAULT_CONFIG.health, enabled: true });
+    expect(DEFAULT_CONFIG.health.enabled).toBe(false);
+    expect(config.verify).toEqual(DEFAULT_CONFIG.verify);
   });
 
   it('equals the config values plus the top-level mode', async () => {
@@ -178,7 +194,9 @@ describe('the ConfigMap', () => {
       pullSecrets: ['regcred-harbor', 'other'],
     };
     const manifests = await render(helm, { values: { mode: 'audit', config } });
-    expect(configFile(manifests)).toEqual({ mode: 'audit', ...config });
+    const defaults = parse(await readFile(join(chartDir, 'values.yaml'), 'utf8')) as { config: object };
+    // Helm merges maps with the chart's defaults (health and verify stay), but replaces lists.
+    expect(configFile(manifests)).toEqual({ mode: 'audit', ...defaults.config, ...config });
   });
 
   it('is the config the Deployment mounts', async () => {

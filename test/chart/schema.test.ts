@@ -82,6 +82,84 @@ describe('values.schema.json', () => {
       values: { config: { rules: [{ registry: 'docker.io' }] } },
       message: "at '/config/rules/0': missing property 'proxy'",
     },
+    {
+      name: 'a health interval below 50 ms',
+      values: { config: { health: { intervalSeconds: 0.01 } } },
+      message: "at '/config/health/intervalSeconds': minimum: got 0.01, want 0.05",
+    },
+    {
+      name: 'a fractional failureThreshold',
+      values: { config: { health: { failureThreshold: 1.5 } } },
+      message: "at '/config/health/failureThreshold'",
+    },
+    {
+      name: 'a misspelt health key',
+      values: { config: { health: { interval: 5 } } },
+      message: "at '/config/health': additional properties 'interval' not allowed",
+    },
+    {
+      name: 'a verification budget over 10 s',
+      values: { config: { verify: { budgetMilliseconds: 20000 } } },
+      message: "at '/config/verify/budgetMilliseconds': maximum: got 20,000, want 10,000",
+    },
+    {
+      name: 'a credentialsSecret without a name',
+      values: { config: { verify: { credentialsSecret: { namespace: 'pullthrough' } } } },
+      message: "at '/config/verify/credentialsSecret': missing property 'name'",
+    },
+    {
+      name: 'a misspelt verify key',
+      values: { config: { verify: { ttl: 5 } } },
+      message: "at '/config/verify': additional properties 'ttl' not allowed",
+    },
+    {
+      name: 'a probe URL that is not http(s)',
+      values: {
+        config: {
+          rules: [{ registry: 'docker.io', proxy: 'harbor.example.com/hub', probe: { url: 'ftp://x' } }],
+        },
+      },
+      message: "at '/config/rules/0/probe/url'",
+    },
+    {
+      name: 'a misspelt probe key',
+      values: {
+        config: {
+          rules: [{ registry: 'docker.io', proxy: 'harbor.example.com/hub', probe: { insecure: true } }],
+        },
+      },
+      message: "at '/config/rules/0/probe': additional properties 'insecure' not allowed",
+    },
+    {
+      name: 'a shutdown delay over 300 s',
+      values: { shutdownDelaySeconds: 301 },
+      message: "at '/shutdownDelaySeconds': maximum: got 301, want 300",
+    },
+    {
+      name: 'a negative drain timeout',
+      values: { drainTimeoutSeconds: -1 },
+      message: "at '/drainTimeoutSeconds': minimum: got -1, want 0",
+    },
+    {
+      name: 'a verifyCredentialsSecret that is not a Secret name',
+      values: { verifyCredentialsSecret: 'Regcred' },
+      message: "at '/verifyCredentialsSecret'",
+    },
+    {
+      name: 'a misspelt secretSync key',
+      values: { secretSync: { enable: true } },
+      message: "at '/secretSync': additional properties 'enable' not allowed",
+    },
+    {
+      name: 'a secretSync source without a valid name',
+      values: { secretSync: { source: { name: '' } } },
+      message: "at '/secretSync/source/name'",
+    },
+    {
+      name: 'zero secretSync replicas',
+      values: { secretSync: { replicaCount: 0 } },
+      message: "at '/secretSync/replicaCount': minimum: got 0, want 1",
+    },
   ])('rejects $name with a message naming the value', async ({ values, message }) => {
     const stderr = await renderError(helm, { values });
     expect(stderr).toContain("values don't meet the specifications of the schema");
@@ -118,6 +196,44 @@ describe('values.schema.json', () => {
           affinity: { nodeAffinity: {} },
           priorityClassName: 'system-cluster-critical',
           serviceMonitor: { enabled: true, labels: { release: 'kps' }, interval: '1m', scrapeTimeout: '15s' },
+          config: {
+            rules: [
+              {
+                registry: 'docker.io',
+                proxy: 'harbor.example.com/hub',
+                pullSecrets: ['regcred-harbor'],
+                probe: { url: 'http://harbor.example.com/v2/', caFile: '/ca.crt', insecureSkipVerify: true },
+              },
+            ],
+            exclude: { images: [], owners: [] },
+            pullSecrets: ['regcred-harbor'],
+            health: {
+              enabled: false,
+              intervalSeconds: 30,
+              timeoutSeconds: 5,
+              failureThreshold: 5,
+              successThreshold: 2,
+            },
+            verify: {
+              enabled: true,
+              ttlSeconds: 600,
+              budgetMilliseconds: 500,
+              caFile: '/ca.crt',
+              insecureSkipVerify: false,
+            },
+          },
+          verifyCredentialsSecret: 'regcred-harbor',
+          shutdownDelaySeconds: 10,
+          drainTimeoutSeconds: 30,
+          secretSync: {
+            enabled: true,
+            source: { namespace: 'creds', name: 'regcred-harbor' },
+            targetName: 'regcred-harbor',
+            replicaCount: 1,
+            resyncSeconds: 120,
+            resources: { requests: { cpu: '5m' } },
+            serviceAccount: { create: true, name: 'sync', annotations: {} },
+          },
         },
       }),
     ).resolves.not.toEqual([]);

@@ -86,6 +86,89 @@ Reject combinations the schema cannot express. Included by every always-rendered
 {{- if and (hasKey .Values.podDisruptionBudget "minAvailable") (hasKey .Values.podDisruptionBudget "maxUnavailable") }}
 {{- fail "podDisruptionBudget: set at most one of minAvailable and maxUnavailable" }}
 {{- end }}
+{{- $verify := default (dict) .Values.config.verify }}
+{{- if and (hasKey $verify "credentialsSecret") (hasKey $verify "credentialsFile") }}
+{{- fail "config.verify: set credentialsSecret or credentialsFile, not both" }}
+{{- end }}
+{{- if .Values.verifyCredentialsSecret }}
+{{- if .Values.webhook.url }}
+{{- fail "verifyCredentialsSecret mounts a Secret into the chart's webhook Pods; with webhook.url the server runs elsewhere: set config.verify.credentialsFile for it instead" }}
+{{- end }}
+{{- if or (hasKey $verify "credentialsSecret") (hasKey $verify "credentialsFile") }}
+{{- fail "verifyCredentialsSecret sets config.verify.credentialsFile itself: leave config.verify.credentialsFile and config.verify.credentialsSecret unset" }}
+{{- end }}
+{{- end }}
+{{- if .Values.secretSync.enabled }}
+{{- $target := include "pullthrough.secretSyncTargetName" . }}
+{{- if not (has $target (include "pullthrough.pullSecretNames" . | fromJsonArray)) }}
+{{- fail (printf "secretSync: the copies are named %q, but no Pod gets that pull secret: add it to config.pullSecrets (or a rule's pullSecrets), or set secretSync.targetName to one of them" $target) }}
+{{- end }}
+{{- if and (not .Values.secretSync.serviceAccount.create) (not .Values.secretSync.serviceAccount.name) }}
+{{- fail "secretSync.serviceAccount.name is required when secretSync.serviceAccount.create is false" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Every pull secret name the webhook can inject: config.pullSecrets and each rule's, as a JSON list. */}}
+{{- define "pullthrough.pullSecretNames" -}}
+{{- $names := list }}
+{{- range .Values.config.pullSecrets }}{{ $names = append $names . }}{{ end }}
+{{- range .Values.config.rules }}{{ range .pullSecrets }}{{ $names = append $names . }}{{ end }}{{ end }}
+{{- toJson ($names | uniq) }}
+{{- end }}
+
+{{/* Where verifyCredentialsSecret is mounted in the webhook Pods (the projected /etc/pullthrough volume). */}}
+{{- define "pullthrough.verifyCredentialsFile" -}}
+/etc/pullthrough/registry/.dockerconfigjson
+{{- end }}
+
+{{/*
+The configuration file: config as given, with mode, and with verify.credentialsFile pointing at the
+mounted verifyCredentialsSecret when that is set.
+*/}}
+{{- define "pullthrough.configFile" -}}
+{{- $config := deepCopy .Values.config }}
+{{- if .Values.verifyCredentialsSecret }}
+{{- $verify := deepCopy (default (dict) $config.verify) }}
+{{- $_ := set $verify "credentialsFile" (include "pullthrough.verifyCredentialsFile" .) }}
+{{- $_ := set $config "verify" $verify }}
+{{- end }}
+mode: {{ .Values.mode }}
+{{ toYaml $config }}
+{{- end }}
+
+{{/* Secret sync (secretSync.enabled): names and labels of its Deployment, ServiceAccount and Lease. */}}
+{{- define "pullthrough.secretSyncName" -}}
+{{- printf "%s-secret-sync" (include "pullthrough.fullname" .) }}
+{{- end }}
+
+{{- define "pullthrough.secretSyncSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "pullthrough.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: secret-sync
+{{- end }}
+
+{{- define "pullthrough.secretSyncLabels" -}}
+helm.sh/chart: {{ include "pullthrough.chart" . }}
+{{ include "pullthrough.secretSyncSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "pullthrough.secretSyncServiceAccountName" -}}
+{{- if .Values.secretSync.serviceAccount.create }}
+{{- default (include "pullthrough.secretSyncName" .) .Values.secretSync.serviceAccount.name }}
+{{- else }}
+{{- .Values.secretSync.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "pullthrough.secretSyncSourceNamespace" -}}
+{{- default .Release.Namespace .Values.secretSync.source.namespace }}
+{{- end }}
+
+{{- define "pullthrough.secretSyncTargetName" -}}
+{{- default .Values.secretSync.source.name .Values.secretSync.targetName }}
 {{- end }}
 
 {{/*
