@@ -1,6 +1,7 @@
 /**
  * The process logger: pino JSON on stdout, written asynchronously so a slow log pipe never delays
- * an admission. The only module that creates loggers; others take a child.
+ * an admission, and without buffering a minimum length, so a quiet webhook's line still reaches
+ * `kubectl logs` at once. The only module that creates loggers; others take a child.
  */
 import { pino, type Logger } from 'pino';
 
@@ -33,7 +34,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level: options.level ?? 'info',

@@ -458,6 +458,7 @@ start_kube-apiserver() {
     --service-account-issuer="https://$host:$apiserver_port" \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --authorization-mode=RBAC --allow-privileged=true \
+    --feature-gates=ImageVolume=true \
     --enable-admission-plugins=NamespaceLifecycle,ServiceAccount,MutatingAdmissionWebhook,ValidatingAdmissionWebhook \
     --v=1
   wait_ready kube-apiserver 90 check_kube-apiserver
