@@ -89,7 +89,7 @@ describe('self-managed certificates (the default)', () => {
         apiGroups: [''],
         resources: ['secrets'],
         resourceNames: [`${fullname}-tls`],
-        verbs: ['get', 'update', 'patch'],
+        verbs: ['get', 'update'],
       },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
@@ -122,6 +122,9 @@ describe('self-managed certificates (the default)', () => {
     });
     expect(one(manifests, 'ServiceAccount').metadata.name).toBe(fullname);
     expect(one<V1Deployment>(manifests, 'Deployment').spec!.template.spec!.serviceAccountName).toBe(fullname);
+    expect(one<V1Deployment>(manifests, 'Deployment').spec!.template.spec!.automountServiceAccountToken).toBe(
+      true,
+    );
   });
 
   it('renders an empty Opaque placeholder for the server’s Secret, so that uninstall deletes it', () => {
@@ -219,6 +222,26 @@ describe('cert-manager certificates', () => {
     expect(all(manifests, 'Secret')).toEqual([]);
   });
 
+  it('mounts no ServiceAccount token, since the server never calls the API', () => {
+    expect(one<V1Deployment>(manifests, 'Deployment').spec!.template.spec!.automountServiceAccountToken).toBe(
+      false,
+    );
+  });
+
+  it('mounts a token again when verification reads its credentials from a Secret', async () => {
+    const verifying = await render(helm, {
+      values: {
+        certManager: { enabled: true },
+        config: {
+          verify: { enabled: true, credentialsSecret: { namespace: 'pullthrough', name: 'regcred-harbor' } },
+        },
+      },
+    });
+    expect(one<V1Deployment>(verifying, 'Deployment').spec!.template.spec!.automountServiceAccountToken).toBe(
+      true,
+    );
+  });
+
   it('uses an existing issuer instead of the chart’s own CA when issuerRef.name is set', async () => {
     const withIssuer = await render(helm, {
       values: { certManager: { enabled: true, issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } },
@@ -239,5 +262,36 @@ describe('an external webhook URL', () => {
   it('renders only the webhook configuration and the ConfigMap, since the server runs elsewhere', async () => {
     const manifests = await render(helm, { values: { webhook: { url: 'https://127.0.0.1:8443' } } });
     expect(manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'MutatingWebhookConfiguration']);
+  });
+});
+
+describe('a proxy with a private CA', () => {
+  it('mounts proxyCAConfigMap at /etc/pullthrough/proxy-ca/ca.crt for probe.caFile', async () => {
+    const manifests = await render(helm, {
+      values: {
+        proxyCAConfigMap: 'harbor-ca',
+        config: {
+          rules: [
+            {
+              registry: 'docker.io',
+              proxy: 'harbor.internal/proxy_cache',
+              probe: { caFile: '/etc/pullthrough/proxy-ca/ca.crt' },
+            },
+          ],
+        },
+      },
+    });
+    const spec = one<V1Deployment>(manifests, 'Deployment').spec!.template.spec!;
+    const sources = spec.volumes!.find((volume) => volume.name === 'etc')!.projected!.sources!;
+    expect(sources).toContainEqual({
+      configMap: { name: 'harbor-ca', items: [{ key: 'ca.crt', path: 'proxy-ca/ca.crt' }] },
+    });
+  });
+
+  it('mounts nothing extra by default', async () => {
+    const spec = one<V1Deployment>(await render(helm), 'Deployment').spec!.template.spec!;
+    const sources = spec.volumes!.find((volume) => volume.name === 'etc')!.projected!.sources!;
+    expect(sources.filter((source) => source.configMap?.name === 'harbor-ca')).toEqual([]);
+    expect(sources).toHaveLength(1);
   });
 });
