@@ -51,14 +51,18 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
       await command.run()
     )(rest, io);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr.write(`pullthrough: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`pullthrough ${name}: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    const message = usageErrorMessage(name, error);
+    if (message === undefined) throw error;
+    io.stderr.write(`${message}\n`);
+    return 2;
   }
+}
+
+/** The message for an error that means "the command line or configuration is wrong" (exit 2). */
+function usageErrorMessage(command: string, error: unknown): string | undefined {
+  if (error instanceof ConfigError) return `pullthrough: ${error.message}`;
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    return `pullthrough ${command}: ${error.message}`;
+  }
+  return undefined;
 }

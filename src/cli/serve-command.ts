@@ -4,6 +4,7 @@ import { createLogger, flushLogger, LOG_LEVELS, type LogLevel } from '../log.js'
 import { startServer } from '../server/start-server.js';
 import { TlsConfigError } from '../tls/create-tls-source.js';
 import type { CommandIo } from './io.js';
+import { untilSignal } from './until-signal.js';
 
 export const serveHelp = `Usage: pullthrough serve [options]
 
@@ -114,22 +115,5 @@ export async function runServe(args: readonly string[], io: CommandIo): Promise<
   }
 
   const running = server;
-  return new Promise<number>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'shutting down');
-      running.close().then(
-        () => {
-          flushLogger(logger);
-          resolve(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          flushLogger(logger);
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  return untilSignal(logger, () => running.close());
 }

@@ -4,10 +4,11 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SCOPES, type ScopeName, type ScopeSettings } from '../audit/scope.js';
 import { MODES, type Mode } from '../config/config.js';
-import { createLogger, flushLogger, LOG_LEVELS, type LogLevel } from '../log.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { checkTimings, type ElectionTimings } from '../sync/leader-elector.js';
 import { startSecretSync, type SecretSyncOptions } from '../sync/run.js';
 import type { CommandIo } from './io.js';
+import { untilSignal } from './until-signal.js';
 
 export const syncSecretsHelp = `Usage: pullthrough sync-secrets --source-name NAME [options]
 
@@ -210,22 +211,5 @@ export async function runSyncSecrets(args: readonly string[], io: CommandIo): Pr
 
   const logger = createLogger({ level: settings.level });
   const running = await startSecretSync({ ...settings, logger });
-  return new Promise<number>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'shutting down');
-      running.stop().then(
-        () => {
-          flushLogger(logger);
-          resolve(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          flushLogger(logger);
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  return untilSignal(logger, () => running.stop());
 }
