@@ -83,10 +83,8 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** Parsed references repeat across Pods (every replica of a Deployment), so keep a bounded cache. */
-const PARSE_CACHE_LIMIT = 4096;
-
-type Parsed = { ref: ImageReference } | { error: ImageReferenceError };
+/** Images repeat across Pods (every replica of a Deployment), so decisions are kept in a bounded cache. */
+const DECISION_CACHE_LIMIT = 4096;
 
 function decide(
   input: string,
@@ -109,53 +107,63 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
   const rulesByRegistry = new Map(policy.rules.map((rule) => [rule.registry, rule]));
   const proxyPrefixes = policy.rules.map((rule) => `${rule.proxy}/`);
   const exclusions = policy.excludeImages.map(globToRegExp);
-  const cache = new Map<string, Parsed>();
+  // Decisions without proxy health or verification depend only on the image: cache them whole.
+  const cache = new Map<string, RewriteDecision>();
 
-  const parse = (image: string): Parsed => {
-    const hit = cache.get(image);
-    if (hit !== undefined) return hit;
-    let parsed: Parsed;
+  const decideStatically = (image: string): RewriteDecision => {
+    let ref: ImageReference;
     try {
-      parsed = { ref: parseImageReference(image) };
+      ref = parseImageReference(image);
     } catch (error) {
       if (!(error instanceof ImageReferenceError)) throw error;
-      parsed = { error };
+      return decide(image, { reason: 'invalid', error: error.message });
     }
-    if (cache.size >= PARSE_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(image, parsed);
-    return parsed;
+    const repository = repositoryOf(ref);
+    const normalized = formatNormalized(ref);
+    const known = { normalized, registry: ref.domain };
+    if (proxyPrefixes.some((prefix) => repository.startsWith(prefix))) {
+      return decide(image, { ...known, reason: 'already-proxied' });
+    }
+    if (exclusions.some((glob) => glob.test(normalized) || glob.test(repository))) {
+      return decide(image, { ...known, reason: 'excluded' });
+    }
+    const rule = rulesByRegistry.get(ref.domain);
+    if (rule === undefined) return decide(image, { ...known, reason: 'no-rule' });
+    const proxyPath = rule.proxy.slice(rule.proxy.indexOf('/') + 1);
+    const pathLength = proxyPath.length + 1 + ref.path.length;
+    if (pathLength > MAX_REPOSITORY_PATH_LENGTH) {
+      const error = `the proxied name would be ${pathLength} characters long; repository names are limited to ${MAX_REPOSITORY_PATH_LENGTH}`;
+      return decide(image, { ...known, rule, reason: 'invalid', error });
+    }
+    return decide(image, {
+      ...known,
+      rule,
+      reason: 'rewritten',
+      output: `${rule.proxy}/${ref.path}${suffixOf(ref)}`,
+    });
+  };
+
+  const cachedDecision = (image: string): RewriteDecision => {
+    const hit = cache.get(image);
+    if (hit !== undefined) return hit;
+    const decision = decideStatically(image);
+    if (cache.size >= DECISION_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(image, decision);
+    return decision;
   };
 
   return {
     rewrite(image: string, options?: RewriteOptions): RewriteDecision {
-      const parsed = parse(image);
-      if ('error' in parsed) return decide(image, { reason: 'invalid', error: parsed.error.message });
-      const { ref } = parsed;
-      const repository = repositoryOf(ref);
-      const normalized = formatNormalized(ref);
-      const known = { normalized, registry: ref.domain };
-      if (proxyPrefixes.some((prefix) => repository.startsWith(prefix))) {
-        return decide(image, { ...known, reason: 'already-proxied' });
+      const decision = cachedDecision(image);
+      const rule = decision.rule;
+      if (!decision.rewritten || rule === undefined || options === undefined) return decision;
+      if (options.unhealthyProxies?.has(rule.proxy) === true) {
+        return { ...decision, output: image, rewritten: false, reason: 'proxy-unhealthy' };
       }
-      if (exclusions.some((glob) => glob.test(normalized) || glob.test(repository))) {
-        return decide(image, { ...known, reason: 'excluded' });
+      if (options.unverifiedImages?.has(decision.output) === true) {
+        return { ...decision, output: image, rewritten: false, reason: 'unverified' };
       }
-      const rule = rulesByRegistry.get(ref.domain);
-      if (rule === undefined) return decide(image, { ...known, reason: 'no-rule' });
-      if (options?.unhealthyProxies?.has(rule.proxy) === true) {
-        return decide(image, { ...known, rule, reason: 'proxy-unhealthy' });
-      }
-      const proxyPath = rule.proxy.slice(rule.proxy.indexOf('/') + 1);
-      const pathLength = proxyPath.length + 1 + ref.path.length;
-      if (pathLength > MAX_REPOSITORY_PATH_LENGTH) {
-        const error = `the proxied name would be ${pathLength} characters long; repository names are limited to ${MAX_REPOSITORY_PATH_LENGTH}`;
-        return decide(image, { ...known, rule, reason: 'invalid', error });
-      }
-      const output = `${rule.proxy}/${ref.path}${suffixOf(ref)}`;
-      if (options?.unverifiedImages?.has(output) === true) {
-        return decide(image, { ...known, rule, reason: 'unverified' });
-      }
-      return decide(image, { ...known, rule, reason: 'rewritten', output });
+      return decision;
     },
   };
 }

@@ -61,13 +61,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeReview(endpoint, summary, seconds, knownRegistries) {
       requests.inc({ endpoint, result: summary.outcome });
       duration.observe({ endpoint }, seconds);
+      // One increment per (reason, registry) rather than per image: a 50-container Pod is one or two.
+      const tally = new Map<string, { reason: string; registry: string; count: number }>();
       for (const { decision } of summary.images) {
         const registry =
           decision.registry !== undefined && knownRegistries.has(decision.registry)
             ? decision.registry
             : 'other';
-        images.inc({ endpoint, reason: decision.reason, registry });
+        const key = `${decision.reason} ${registry}`;
+        const entry = tally.get(key);
+        if (entry === undefined) tally.set(key, { reason: decision.reason, registry, count: 1 });
+        else entry.count += 1;
       }
+      for (const { reason, registry, count } of tally.values())
+        images.inc({ endpoint, reason, registry }, count);
     },
     observeFailure(endpoint, result, seconds) {
       requests.inc({ endpoint, result });
