@@ -3,17 +3,12 @@
  * logger or child fits as is) and a clock whose timers tests can drive by hand.
  */
 
-export interface HealthLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+import { silentLogger, type Logger } from '../logger-port.js';
 
-export const silentLogger: HealthLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-};
+/** The prober and verifier never log at error level; any object-first logger fits. */
+export type HealthLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
+
+export { silentLogger };
 
 /** Opaque timer handle: whatever the clock's `setTimeout` returns (a Node Timeout, a fake's number). */
 export type TimerHandle = object | number;

@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '../logger-port.js';
 import { fileTlsSource, selfSignedTlsSource, type TlsSource } from './tls-source.js';
 
 /** The certificate flags of `pullthrough serve` (docs/contracts.md), already parsed. */

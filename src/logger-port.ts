@@ -1,5 +1,5 @@
 /**
- * The slice of a pino logger the TLS and certificate code needs. Declared here rather than importing
+ * The slice of a pino logger the TLS, certificate and health code needs. Declared here rather than importing
  * pino's `Logger` so these modules (and their tests) accept any object-first logger, and a pino child
  * logger can be passed as is.
  */
