@@ -11,6 +11,7 @@ import {
   suffixOf,
   type ImageReference,
 } from './image-ref.js';
+import { compileGlob } from './glob.js';
 
 /**
  * Why an image got the output it got. Logs, metrics, warnings and the audit report share these,
@@ -74,15 +75,6 @@ export interface Rewriter {
   rewrite(image: string, options?: RewriteOptions): RewriteDecision;
 }
 
-/** Turns an exclusion glob into an anchored RegExp: `*` any run of characters, `?` one. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`);
-}
-
 /** Images repeat across Pods (every replica of a Deployment), so decisions are kept in a bounded cache. */
 const DECISION_CACHE_LIMIT = 4096;
 
@@ -106,7 +98,7 @@ function decide(
 export function createRewriter(policy: RewritePolicy): Rewriter {
   const rulesByRegistry = new Map(policy.rules.map((rule) => [rule.registry, rule]));
   const proxyPrefixes = policy.rules.map((rule) => `${rule.proxy}/`);
-  const exclusions = policy.excludeImages.map(globToRegExp);
+  const exclusions = policy.excludeImages.map(compileGlob);
   // Decisions without proxy health or verification depend only on the image: cache them whole.
   const cache = new Map<string, RewriteDecision>();
 
@@ -124,7 +116,7 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
     if (proxyPrefixes.some((prefix) => repository.startsWith(prefix))) {
       return decide(image, { ...known, reason: 'already-proxied' });
     }
-    if (exclusions.some((glob) => glob.test(normalized) || glob.test(repository))) {
+    if (exclusions.some((matches) => matches(normalized) || matches(repository))) {
       return decide(image, { ...known, reason: 'excluded' });
     }
     const rule = rulesByRegistry.get(ref.domain);
