@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, rewritePolicyOf } from '../../src/config/config.js';
-import { createRewriter } from '../../src/core/rewrite.js';
+import {
+  DECISION_CACHE_CHARACTERS,
+  MAX_IMAGE_REFERENCE_LENGTH,
+  createRewriter,
+} from '../../src/core/rewrite.js';
 import { validReferences, invalidReferences } from '../vectors/image-refs.js';
 import { rewriteVectors } from '../vectors/rewrites.js';
 
@@ -102,6 +106,39 @@ describe('the engine', () => {
     for (let i = 0; i < 5000; i += 1)
       expect(rewriter.rewrite(`app${i}`).output).toBe(`${H}/library/app${i}:latest`);
     expect(rewriter.rewrite('app0').output).toBe(`${H}/library/app0:latest`);
+  });
+
+  it('refuses an image longer than any registry can serve without parsing or caching it', () => {
+    const rewriter = createRewriter(rewritePolicyOf(DEFAULT_CONFIG));
+    // Valid by the grammar alone (only the path is limited): the attack from issue #13, item 1.
+    const attack = `${'a'.repeat(2_500_000)}.io/x:1`;
+    const decision = rewriter.rewrite(attack);
+    expect(decision).toMatchObject({ output: attack, rewritten: false, reason: 'invalid' });
+    expect(decision.error).toBe(
+      `the reference is ${attack.length} characters long; image references are limited to ${MAX_IMAGE_REFERENCE_LENGTH}`,
+    );
+    expect(rewriter.cacheUsage()).toEqual({ entries: 0, characters: 0 });
+  });
+
+  it('accepts the longest reference a registry can serve', () => {
+    const rewriter = createRewriter(rewritePolicyOf(DEFAULT_CONFIG));
+    const path = `${'p'.repeat(127)}/${'q'.repeat(127)}`;
+    const longest = `${'a'.repeat(250)}.io:65535/${path}:${'t'.repeat(128)}@sha512:${'0'.repeat(128)}`;
+    expect(longest.length).toBe(780);
+    expect(rewriter.rewrite(longest)).toMatchObject({ reason: 'no-rule', normalized: longest });
+  });
+
+  it('bounds its cache by the characters it holds, not only by count', () => {
+    const rewriter = createRewriter(rewritePolicyOf(DEFAULT_CONFIG));
+    const tag = 't'.repeat(128);
+    for (let i = 0; i < 4096; i += 1) {
+      const image = `${'r'.repeat(200)}${i}.io/${'p'.repeat(240)}:${tag}`;
+      expect(rewriter.rewrite(image).reason).toBe('no-rule');
+    }
+    const usage = rewriter.cacheUsage();
+    expect(usage.characters).toBeLessThanOrEqual(DECISION_CACHE_CHARACTERS);
+    expect(usage.entries).toBeLessThan(4096);
+    expect(usage.entries).toBeGreaterThan(0);
   });
 
   it('refuses a rewrite whose proxied name would be too long, leaving the image as written', () => {
