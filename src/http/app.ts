@@ -173,7 +173,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       );
       return;
     }
-    parseJson(request, body as string, done);
+    void parseJson(request, body as string, done);
   });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
