@@ -4,7 +4,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { ListExpiredError, type ClusterLister, type PodListRequest, type PodPage } from './cluster.js';
-import type { NamespaceLabels } from './scope.js';
+import type { NamespaceLabels } from '../core/scope.js';
 
 export interface KubeOptions {
   /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount. */

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { auditCluster } from '../audit/cluster.js';
 import { emptyManifestSet, readManifests, type ManifestSet } from '../audit/manifests.js';
 import { ReportBuilder, mutationSettingsOf, type AuditError, type AuditReport } from '../audit/report.js';
-import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../audit/scope.js';
+import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { writeJson } from '../audit/json.js';
 import { formatTable } from '../audit/table.js';
 import type { Config } from '../config/config.js';

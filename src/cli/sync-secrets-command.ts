@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { SCOPES, type ScopeName, type ScopeSettings } from '../audit/scope.js';
+import { SCOPES, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { MODES, type Mode } from '../config/config.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { checkTimings, type ElectionTimings } from '../sync/leader-elector.js';
