@@ -18,7 +18,7 @@ import { createImageVerifier } from '../health/image-verifier.js';
 import { createProxyProber } from '../health/proxy-prober.js';
 import { createReviewVerifier } from '../health/verify-review.js';
 import { attachTlsReload, secureContextOptions } from '../tls/attach.js';
-import { createTlsSource, type TlsFlags, type TlsMode } from '../tls/create-tls-source.js';
+import { createTlsSource, type TlsFlags, type TlsMode } from './create-tls-source.js';
 
 export interface ServerOptions {
   readonly configPath?: string | undefined;
