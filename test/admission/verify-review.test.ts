@@ -41,7 +41,7 @@ function fakeVerifier(unverified: (references: readonly string[]) => string[] | 
 
 const handlerWith = (verifier: ImageVerifier, logger = captureLogger()) => {
   const handle = createReviewHandler(createImageVerification({ verifier, logger }));
-  return async (...args: Parameters<typeof handle>): Promise<ReviewResult> => handle(...args);
+  return (...args: Parameters<typeof handle>): Promise<ReviewResult> => Promise.resolve(handle(...args));
 };
 
 describe('the rewrite engine with unverified images', () => {
@@ -82,7 +82,7 @@ describe('the verification pre-pass of a review', () => {
     expect(candidates(optedOut, 'mutate', createRuntime(DEFAULT_CONFIG), undefined)).toEqual([]);
   });
 
-  it('does nothing while verify.enabled is false', async () => {
+  it('does nothing while verify.enabled is false', () => {
     const verifier = fakeVerifier(() => []);
     const review = createReview(pod(['httpd']));
     const runtime = createRuntime(DEFAULT_CONFIG);
