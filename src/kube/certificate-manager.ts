@@ -29,7 +29,8 @@ import {
   type CertificatePolicy,
   type ManagedCertificates,
 } from './certificate-plan.js';
-import { ConflictError, isPermanentApiError, type CertificateStore } from './certificate-store.js';
+import { ConflictError, isPermanentApiError } from './api-errors.js';
+import type { CertificateStore } from './certificate-store.js';
 
 /** Timer functions, injectable so tests run the periodic check and retries by hand. */
 export interface Timers {

@@ -1,6 +1,6 @@
 import type { Timers } from '../../src/kube/certificate-manager.js';
+import { ConflictError } from '../../src/kube/api-errors.js';
 import {
-  ConflictError,
   type CertificateStore,
   type SecretData,
   type StoredSecret,
