@@ -83,7 +83,7 @@ describe('hostile configuration files', () => {
       stdout: sink(() => undefined),
       stderr: sink((text) => (stderr += text)),
     };
-    const status = await main(['serve', '--config', path, '--port', '0'], io as never);
+    const status = await main(['serve', '--config', path, '--port', '0'], io);
     expect(status).toBe(2);
     expect(stderr).toContain(path);
     expect(stderr).toMatch(/alias/i);
