@@ -12,7 +12,7 @@
  * trusts a new CA before any replica presents a certificate signed by it. If the patch fails, a leaf
  * from a new CA is held back (the current one stays) until a retry gets the caBundle right.
  */
-import { silentLogger, type Logger } from '../logger-port.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_LEAF_VALIDITY_DAYS } from '../tls/self-signed.js';
 import {
   certificateFingerprints,
