@@ -51,6 +51,11 @@ export function createReviewVerifier(options: ReviewVerifierOptions): ReviewVeri
     const candidates = candidateReferences(review, endpoint, runtime, base);
     if (candidates.length === 0) return base;
     let unverified: ReadonlySet<string>;
+    if (review.request.dryRun === true) {
+      // A dry run must cost no requests: what the cache does not know stays as written.
+      unverified = options.verifier.cachedOnly(candidates);
+      return unverified.size === 0 ? base : { ...base, unverifiedImages: unverified };
+    }
     try {
       unverified = await options.verifier.verify(candidates);
     } catch (error) {

@@ -28,6 +28,10 @@ function fakeVerifier(unverified: (references: readonly string[]) => string[] | 
       const answer = unverified(references);
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(new Set(answer));
     },
+    cachedOnly(references) {
+      calls.push(['cached-only', ...references]);
+      return new Set(references);
+    },
     reconfigure: () => undefined,
     cached: () => undefined,
     close: () => undefined,
@@ -104,6 +108,20 @@ describe('the verification pre-pass of a review', () => {
       `containers/c1: nginx:1.27 could not be verified through proxy ${PROXY}; it pulls from upstream`,
     ]);
     expect(summary.counts).toEqual({ rewritten: 1, unverified: 1 });
+  });
+
+  it('sends no request for a dry run: only cached answers count, the rest stay as written', async () => {
+    const verifier = fakeVerifier(() => []);
+    const review = createReview(pod(['httpd']));
+    const dryRun = { ...review, request: { ...review.request, dryRun: true } };
+    const options = await createReviewVerifier({ verifier })(
+      dryRun,
+      'mutate',
+      createRuntime(verifyOn),
+      undefined,
+    );
+    expect(verifier.calls).toEqual([['cached-only', `${PROXY}/library/httpd:latest`]]);
+    expect(options).toEqual({ unverifiedImages: new Set([`${PROXY}/library/httpd:latest`]) });
   });
 
   it('keeps the proxy health of the base options', async () => {
