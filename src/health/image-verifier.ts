@@ -290,6 +290,20 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
     readonly signal: AbortSignal;
   }
 
+  const realmUrl = (realm: string, service: string | undefined, scope: string): URL => {
+    const url = new URL(realm);
+    if (service !== undefined) url.searchParams.set('service', service);
+    url.searchParams.set('scope', scope);
+    return url;
+  };
+
+  /**
+   * The challenge names the realm, so the registry (or whoever answers for it) picks where the
+   * credentials go: only over HTTPS, or back to the very origin they were meant for.
+   */
+  const realmCredentials = (url: URL, attempt: Attempt): RegistryCredentials | undefined =>
+    url.protocol === 'https:' || url.origin === attempt.origin ? attempt.credentials : undefined;
+
   /** A Bearer token for the challenge's scope: cached, or fetched from the realm. */
   const bearerToken = async (
     challenge: Challenge,
@@ -298,13 +312,8 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
   ): Promise<string | undefined> => {
     if (challenge.realm === undefined) return undefined;
     const scope = challenge.scope ?? attempt.scope;
-    const url = new URL(challenge.realm);
-    if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
-    url.searchParams.set('scope', scope);
-    // The challenge names the realm, so the registry (or whoever answers for it) picks where the
-    // credentials go: only over HTTPS, or back to the very origin they were meant for.
-    const realmTrusted = url.protocol === 'https:' || url.origin === attempt.origin;
-    const sent = realmTrusted ? attempt.credentials : undefined;
+    const url = realmUrl(challenge.realm, challenge.service, scope);
+    const sent = realmCredentials(url, attempt);
     const key = JSON.stringify([challenge.realm, challenge.service, scope, sent?.username ?? null]);
     const hit = tokens.get(key);
     if (!fresh && hit !== undefined && clock.now() < hit.until) return hit.token;
