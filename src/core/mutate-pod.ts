@@ -6,7 +6,6 @@
  * The patch is built from the touched paths only (never a clone-and-diff of the whole Pod), so
  * fields pullthrough does not know are never dropped, reordered or rewritten. Pure: no I/O.
  */
-import type { OwnerExclusion } from '../config/config.js';
 import type { RewriteDecision, Rewriter, RewriteOptions } from './rewrite.js';
 
 export const ORIGINAL_IMAGES_ANNOTATION = 'pullthrough.io/original-images';
@@ -44,6 +43,13 @@ export interface PodMutation {
   readonly pullSecretsAdded: readonly string[];
   /** Human-readable notes for the AdmissionResponse (invalid images, secrets that cannot be added). */
   readonly warnings: readonly string[];
+}
+
+/** Pods controlled by an owner of this kind (a DaemonSet, say) are left as written. */
+export interface OwnerExclusion {
+  /** API group of the controlling owner; `""` for the core group. */
+  readonly apiGroup: string;
+  readonly kind: string;
 }
 
 export interface MutationSettings {

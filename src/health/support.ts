@@ -3,7 +3,7 @@
  * logger or child fits as is) and a clock whose timers tests can drive by hand.
  */
 
-import { silentLogger, type Logger } from '../logger-port.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 
 /** The prober and verifier never log at error level; any object-first logger fits. */
 export type HealthLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;

@@ -11,12 +11,16 @@ import Fastify, {
 } from 'fastify';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { Logger } from 'pino';
-import { handleReview, type Endpoint, type ReviewSummary } from '../admission/handle-review.js';
+import {
+  createReviewHandler,
+  type Endpoint,
+  type ImageVerification,
+  type ReviewSummary,
+} from '../admission/handle-review.js';
 import type { AdmissionRuntime } from '../admission/runtime.js';
 import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
 import type { RewriteOptions } from '../core/rewrite.js';
-import type { ReviewVerifier } from '../health/verify-review.js';
-import { ERRORS, errorBody, type ErrorDefinition } from '../errors.js';
+import { ERRORS, errorBody, type ErrorDefinition } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -61,7 +65,7 @@ export interface AppDependencies {
   /** Proxy health, cached by a background prober; never a network call on the request path. */
   readonly rewriteOptions?: () => RewriteOptions | undefined;
   /** Optional per-image verification (`verify.enabled`): the one network call, under a strict budget. */
-  readonly verifyReview?: ReviewVerifier;
+  readonly verifyImages?: ImageVerification;
   readonly metrics: Metrics;
   /** Ready once TLS and configuration are loaded (and until shutdown starts). */
   readonly isReady: () => boolean;
@@ -198,6 +202,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   // (which walks every wildcard path) keeps it cheap on the hot path.
   const admissionLog = deps.logger?.child({}, { redact: [] });
 
+  const handleReview = createReviewHandler(deps.verifyImages);
   const admission =
     (endpoint: Endpoint) =>
     async (
@@ -206,11 +211,12 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     ): Promise<FastifyReply> => {
       const started = process.hrtime.bigint();
       const runtime = deps.runtime();
-      let options = deps.rewriteOptions?.();
-      if (deps.verifyReview !== undefined && runtime.config.verify.enabled) {
-        options = await deps.verifyReview(request.body, endpoint, runtime, options);
-      }
-      const { response, summary } = handleReview(request.body, endpoint, runtime, options);
+      const { response, summary } = await handleReview(
+        request.body,
+        endpoint,
+        runtime,
+        deps.rewriteOptions?.(),
+      );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.observeReview(endpoint, summary, seconds, runtime.registries);
       logSummary(admissionLog ?? request.log, endpoint, summary, seconds);
