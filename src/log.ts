@@ -45,24 +45,24 @@ function clipString(text: string): string {
   return `${text.slice(0, MAX_LOGGED_STRING)}…[${text.length} characters]`;
 }
 
+/** Copies `entries` into a new container only if some value changes when clipped; else undefined. */
+function clipEntries(entries: [string, unknown][], depth: number): [string, unknown][] | undefined {
+  let changed = false;
+  const clipped = entries.map(([key, item]): [string, unknown] => {
+    const next = clipValue(item, depth);
+    changed ||= next !== item;
+    return [key, next];
+  });
+  return changed ? clipped : undefined;
+}
+
 /** Cuts long strings at the top level of a line and one level down; leaves Errors to their serializer. */
 function clipValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return value.length > MAX_LOGGED_STRING ? clipString(value) : value;
   if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Error) return value;
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    value.forEach((item, index) => {
-      const clipped = clipValue(item, depth - 1);
-      if (clipped !== item) (copy ??= [...value])[index] = clipped;
-    });
-    return copy ?? value;
-  }
-  let copy: Record<string, unknown> | undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const clipped = clipValue(item, depth - 1);
-    if (clipped !== item) (copy ??= { ...value })[key] = clipped;
-  }
-  return copy ?? value;
+  const entries = clipEntries(Object.entries(value), depth - 1);
+  if (entries === undefined) return value;
+  return Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries);
 }
 
 export function clipLogObject(object: Record<string, unknown>): Record<string, unknown> {
