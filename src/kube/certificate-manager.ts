@@ -12,6 +12,8 @@
  * trusts a new CA before any replica presents a certificate signed by it. If the patch fails, a leaf
  * from a new CA is held back (the current one stays) until a retry gets the caBundle right.
  */
+import { backoffDelay } from '../platform/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_LEAF_VALIDITY_DAYS } from '../tls/self-signed.js';
 import {
@@ -32,18 +34,6 @@ import {
 import { ConflictError, isPermanentApiError } from './api-errors.js';
 import type { CertificateStore } from './certificate-store.js';
 
-/** Timer functions, injectable so tests run the periodic check and retries by hand. */
-export interface Timers {
-  setTimeout(fn: () => unknown, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Node timers, unref'ed: a pending rotation check must never keep the process alive on shutdown. */
-export const nodeTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /** Options for {@link startCertificateManager}. */
 export interface CertificateManagerOptions {
   store: CertificateStore;
@@ -53,9 +43,10 @@ export interface CertificateManagerOptions {
   /** Patch the webhook configuration's caBundle (false when no `--webhook-config` was given). Default true. */
   manageCaBundle?: boolean;
   log?: Logger;
-  /** Clock in epoch ms. Default `Date.now`. */
+  /** Wall-clock time in epoch ms, what certificate validity is measured against. Default `Date.now`. */
   now?: () => number;
-  timers?: Timers;
+  /** Runs the periodic check and the retries; tests drive it by hand. */
+  clock?: Clock;
   /** Period of the Secret re-read / rotation check. Default 60 s. */
   checkIntervalMs?: number;
   caValidityDays?: number;
@@ -76,7 +67,8 @@ const MANAGER_DEFAULTS = {
   manageCaBundle: true,
   log: silentLogger,
   now: Date.now,
-  timers: nodeTimers,
+  // Unref'ed: a pending rotation check must never keep the process alive on shutdown.
+  clock: systemClock({ unref: true }),
   checkIntervalMs: 60_000,
   caValidityDays: DEFAULT_CA_VALIDITY_DAYS,
   leafValidityDays: DEFAULT_LEAF_VALIDITY_DAYS,
@@ -108,8 +100,8 @@ export class CertificateManager implements TlsSource {
   readonly #policy: CertificatePolicy;
   #publisher: TlsPublisher | undefined;
   #queue: Promise<void> = Promise.resolve();
-  #checkTimer: unknown;
-  #bundleTimer: unknown;
+  #checkTimer: TimerHandle | undefined;
+  #bundleTimer: TimerHandle | undefined;
   #bundleFailures = 0;
   #closed = false;
 
@@ -133,7 +125,7 @@ export class CertificateManager implements TlsSource {
         if (isPermanentApiError(err) || attempt >= this.#opts.startupAttempts) throw err;
         this.#opts.log.warn({ err, attempt }, 'cannot set up the certificate Secret yet; retrying');
         await new Promise<void>((resolve) =>
-          this.#opts.timers.setTimeout(() => resolve(), this.#backoff(attempt - 1)),
+          this.#opts.clock.setTimeout(() => resolve(), this.#backoff(attempt - 1)),
         );
       }
     }
@@ -152,8 +144,8 @@ export class CertificateManager implements TlsSource {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#opts.timers.clearTimeout(this.#checkTimer);
-    this.#opts.timers.clearTimeout(this.#bundleTimer);
+    this.#opts.clock.clearTimeout(this.#checkTimer);
+    this.#opts.clock.clearTimeout(this.#bundleTimer);
     await this.#queue;
     this.#publisher?.clear();
   }
@@ -239,7 +231,7 @@ export class CertificateManager implements TlsSource {
     try {
       if (await this.#patchCaBundleIfNeeded(bundle)) {
         this.#bundleFailures = 0;
-        this.#opts.timers.clearTimeout(this.#bundleTimer);
+        this.#opts.clock.clearTimeout(this.#bundleTimer);
         this.#bundleTimer = undefined;
         return true;
       }
@@ -268,7 +260,7 @@ export class CertificateManager implements TlsSource {
   #scheduleBundleRetry(): void {
     if (this.#closed || this.#bundleTimer !== undefined) return;
     const delay = this.#backoff(this.#bundleFailures++);
-    this.#bundleTimer = this.#opts.timers.setTimeout(() => {
+    this.#bundleTimer = this.#opts.clock.setTimeout(() => {
       this.#bundleTimer = undefined;
       if (this.#closed) return undefined;
       return this.reconcile().catch((err: unknown) =>
@@ -278,12 +270,12 @@ export class CertificateManager implements TlsSource {
   }
 
   #backoff(failures: number): number {
-    return Math.min(this.#opts.caBundleRetry.initialMs * 2 ** failures, this.#opts.caBundleRetry.maxMs);
+    return backoffDelay(failures, this.#opts.caBundleRetry.initialMs, this.#opts.caBundleRetry.maxMs);
   }
 
   #armCheck(): void {
     if (this.#closed) return;
-    this.#checkTimer = this.#opts.timers.setTimeout(async () => {
+    this.#checkTimer = this.#opts.clock.setTimeout(async () => {
       try {
         await this.reconcile();
       } catch (err) {

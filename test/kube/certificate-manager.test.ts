@@ -14,7 +14,8 @@ import {
   splitPemCertificates,
   type TlsMaterial,
 } from '../../src/tls/tls-material.js';
-import { FakeCertificateStore, ManualClock, ManualTimers } from './fakes.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeCertificateStore, ManualClock } from './fakes.js';
 
 const DNS = serviceDnsNames('pullthrough', 'pt-system');
 const CHECK_MS = 60_000;
@@ -27,11 +28,11 @@ afterEach(async () => {
 interface World {
   store: FakeCertificateStore;
   clock: ManualClock;
-  timers: ManualTimers;
+  timers: FakeClock;
 }
 
 function world(): World {
-  return { store: new FakeCertificateStore(), clock: new ManualClock(), timers: new ManualTimers() };
+  return { store: new FakeCertificateStore(), clock: new ManualClock(), timers: new FakeClock() };
 }
 
 async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): Promise<CertificateManager> {
@@ -39,7 +40,7 @@ async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): 
     store: w.store,
     dnsNames: DNS,
     now: w.clock.now,
-    timers: w.timers,
+    clock: w.timers,
     checkIntervalMs: CHECK_MS,
     caBundleRetry: { initialMs: 1000, maxMs: 8000 },
     ...extra,

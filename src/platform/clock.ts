@@ -1,0 +1,38 @@
+/**
+ * Time, as one port: what the prober, the verifier, the certificate manager, leader election and the
+ * secret sync take instead of calling the globals, so tests drive their timers by hand
+ * (test/helpers/fake-clock.ts).
+ */
+
+/** Opaque timer handle: whatever the clock's `setTimeout` returns (a Node Timeout, a fake's number). */
+export type TimerHandle = object | number;
+
+export interface Clock {
+  /** Milliseconds on a monotonic scale, for intervals, deadlines and cache expiry (not a date). */
+  now(): number;
+  /** The callback's result is ignored; a fake clock awaits a returned promise so tests see it settle. */
+  setTimeout(callback: () => unknown, ms: number): TimerHandle;
+  /** Ignores `undefined` and timers that already fired or were cleared. */
+  clearTimeout(handle: TimerHandle | undefined): void;
+}
+
+export interface SystemClockOptions {
+  /**
+   * Timers do not keep the process alive: for background work (probes, certificate checks) whose
+   * owner has something else holding the process open. Default false.
+   */
+  readonly unref?: boolean;
+}
+
+/** The real clock: `performance.now()` and Node's timers. */
+export function systemClock(options: SystemClockOptions = {}): Clock {
+  const unref = options.unref === true;
+  return {
+    now: () => performance.now(),
+    setTimeout: (callback, ms) => {
+      const timer = setTimeout(callback, ms);
+      return unref ? timer.unref() : timer;
+    },
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+  };
+}
