@@ -184,8 +184,17 @@ function annotationOperation(
   return { op: 'replace', path: key, value: JSON.stringify({ ...originals, ...previous }) };
 }
 
+/** Warnings are cut at 256 characters: an attacker-sized image is elided in the middle so the reason survives. */
+const MAX_WARNED_IMAGE_LENGTH = 80;
+
+function elide(text: string): string {
+  if (text.length <= MAX_WARNED_IMAGE_LENGTH) return text;
+  const half = MAX_WARNED_IMAGE_LENGTH / 2;
+  return `${text.slice(0, half)}…${text.slice(-half)}`;
+}
+
 function describeInvalid(slot: ImageSlot, decision: RewriteDecision): string {
-  return `${slot.field}/${slot.name}: image ${JSON.stringify(decision.input)} left as written: ${decision.error ?? 'invalid'}`;
+  return `${slot.field}/${slot.name}: image ${JSON.stringify(elide(decision.input))} left as written: ${decision.error ?? 'invalid'}`;
 }
 
 /** Pull secrets and annotations cannot change through the ephemeral-containers subresource: say what is missing. */

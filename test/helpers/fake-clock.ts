@@ -1,23 +1,36 @@
 /** The one hand-driven {@link Clock} for tests: time moves only in {@link FakeClock.advance}. */
-import type { Clock, TimerHandle } from '../../src/platform/clock.js';
+import type { Clock, TimerHandle, TimerOptions } from '../../src/platform/clock.js';
 
 /** Lets pending promise callbacks and immediates run. */
 export async function flush(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
+interface Timer {
+  readonly at: number;
+  readonly callback: () => unknown;
+  /** Whether a real timer would keep the process alive. */
+  readonly keepsAlive: boolean;
+}
+
 export class FakeClock implements Clock {
   #time = 0;
   #next = 0;
-  readonly #timers = new Map<number, { at: number; callback: () => unknown }>();
+  readonly #timers = new Map<number, Timer>();
+  readonly #unref: boolean;
+
+  /** `unref`: the default of the clock it stands in for (see `systemClock`). */
+  constructor(options: TimerOptions = {}) {
+    this.#unref = options.unref === true;
+  }
 
   now(): number {
     return this.#time;
   }
 
-  setTimeout(callback: () => unknown, ms: number): number {
+  setTimeout(callback: () => unknown, ms: number, options?: TimerOptions): number {
     const id = ++this.#next;
-    this.#timers.set(id, { at: this.#time + ms, callback });
+    this.#timers.set(id, { at: this.#time + ms, callback, keepsAlive: !(options?.unref ?? this.#unref) });
     return id;
   }
 
@@ -28,6 +41,14 @@ export class FakeClock implements Clock {
   /** Delays (from now) of the timers still pending, shortest first. */
   pending(): number[] {
     return [...this.#timers.values()].map((timer) => timer.at - this.#time).sort((a, b) => a - b);
+  }
+
+  /** Delays (from now) of the pending timers that would keep a real process alive, shortest first. */
+  pendingKeepAlive(): number[] {
+    return [...this.#timers.values()]
+      .filter((timer) => timer.keepsAlive)
+      .map((timer) => timer.at - this.#time)
+      .sort((a, b) => a - b);
   }
 
   /**
