@@ -13,6 +13,7 @@ const integration = [
   'test/health/registry.test.ts',
   'test/audit/fixtures.test.ts',
   'test/audit/scope.test.ts',
+  'test/kube/serve-cert-bootstrap.test.ts',
 ];
 
 export default defineConfig({

@@ -14,7 +14,8 @@ import {
 } from '../../src/health/image-verifier.js';
 import type { CredentialSource } from '../../src/health/credentials.js';
 import { createLogger } from '../../src/log.js';
-import { FakeClock, captureLogger, fakeHttp, flush, response, type Answer } from './fakes.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
+import { captureLogger, fakeHttp, response, type Answer } from './fakes.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
