@@ -454,7 +454,7 @@ describe.skipIf(!hasNode(env) || !env.E2E_PULLTHROUGH_IMAGE)(
         ],
         { timeoutMs: 60_000 },
       ).catch((err) => ({ stdout: String(err.stdout ?? '') }));
-      const missing = stdout.split('\n').filter((line) => line.includes(PULL_SECRET));
+      const missing = stdout.split('\n').filter((line) => line.includes(ns) && line.includes(PULL_SECRET));
       expect(missing.join('\n'), stdout).toMatch(/missing|not found|absent/i);
     });
 
