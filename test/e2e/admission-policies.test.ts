@@ -4,7 +4,7 @@
 // of its MutatingWebhookConfiguration, and the secret-sync token can write only labelled
 // dockerconfigjson copies of the pull secret outside excluded namespaces: the token-minting attack
 // (a kubernetes.io/service-account-token Secret in kube-system) is refused.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
