@@ -124,7 +124,7 @@ describe('NetworkPolicy', () => {
       'NetworkPolicy',
     );
     expect(open.spec!.policyTypes).toEqual(['Ingress']);
-    expect(open.spec!.podSelector.matchLabels).toEqual({
+    expect(open.spec!.podSelector?.matchLabels).toEqual({
       'app.kubernetes.io/name': 'pullthrough',
       'app.kubernetes.io/instance': 'pullthrough',
       'app.kubernetes.io/component': 'webhook',

@@ -4,9 +4,6 @@
 // of its MutatingWebhookConfiguration, and the secret-sync token can write only labelled
 // dockerconfigjson copies of the pull secret outside excluded namespaces: the token-minting attack
 // (a kubernetes.io/service-account-token Secret in kube-system) is refused.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubeCertificateStore } from '../../src/kube/kube-certificate-store.js';
@@ -69,12 +66,10 @@ describe('the chart’s admission policies, enforced by the real API server', ()
   const namespaces = new Namespaces(env);
   let ns: string;
   let appNs: string;
-  let dir: string;
   let webhookAs: string;
   let syncAs: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pt-e2e-vap-'));
     ns = await namespaces.create('pt-e2e-vap', {}, { pullSecret: false });
     appNs = await namespaces.create('pt-e2e-vap-app', {}, { pullSecret: false });
     webhookAs = `--as=system:serviceaccount:${ns}:${fullname}`;
@@ -121,7 +116,6 @@ describe('the chart’s admission policies, enforced by the real API server', ()
       await cluster('clusterrole', name);
     }
     await namespaces.deleteAll();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the webhook’s token patches the caBundle through the server’s own code', async () => {
