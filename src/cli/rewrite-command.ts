@@ -56,7 +56,7 @@ export async function runRewrite(args: readonly string[], io: CommandIo): Promis
     io.stdout.write(rewriteHelp);
     return 0;
   }
-  const rewriter = createRewriter(rewritePolicyOf(await loadConfig(values.config)));
+  const rewriter = createRewriter(rewritePolicyOf((await loadConfig(values.config)).config));
   const images = positionals.length > 0 ? positionals : readImages(io);
   let invalid = false;
   for await (const image of images) {
