@@ -264,8 +264,9 @@ export const CONFIG_SCHEMA: SchemaNode = {
               maxLength: 63,
               pattern: DNS_LABEL,
               errorMessage: 'is not a valid namespace (lowercase RFC 1123 label)',
+              description: 'Namespace of the Secret.',
             },
-            name: secretName,
+            name: { ...secretName, description: 'Name of the Secret.' },
           },
         },
         credentialsFile: nonEmptyString(
