@@ -22,7 +22,7 @@ function withoutServerKeywords(node: SchemaNode): SchemaNode {
       if (key === 'oneOf') return [key, (value as SchemaNode[]).map(withoutServerKeywords)];
       return [key, value];
     });
-  return Object.fromEntries(entries) as SchemaNode;
+  return Object.fromEntries(entries);
 }
 
 /**
@@ -30,7 +30,9 @@ function withoutServerKeywords(node: SchemaNode): SchemaNode {
  * `mode` is written into the file), and with `rules` required (the chart always renders them).
  */
 export function chartConfigSchema(): SchemaNode {
-  const { mode: _mode, ...properties } = CONFIG_SCHEMA.properties ?? {};
+  const properties = Object.fromEntries(
+    Object.entries(CONFIG_SCHEMA.properties ?? {}).filter(([key]) => key !== 'mode'),
+  );
   return withoutServerKeywords({
     ...CONFIG_SCHEMA,
     properties,
