@@ -50,6 +50,8 @@ function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
   if (request.operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
     return { kind: 'ephemeral-update', oldPod: request.oldObject };
   }
+  if (request.operation === 'UPDATE' && subResource === '')
+    return { kind: 'update', oldPod: request.oldObject };
   return undefined;
 }
 

@@ -25,6 +25,8 @@ export const REWRITE_REASONS = [
   'invalid',
   'proxy-unhealthy',
   'unverified',
+  // A Pod UPDATE changed the image, but the Pod lacks the pull secret the proxy needs.
+  'pull-secret-missing',
 ] as const;
 export type RewriteReason = (typeof REWRITE_REASONS)[number];
 
