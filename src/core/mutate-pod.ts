@@ -241,17 +241,45 @@ function missingSecretWarnings(spec: Json, wanted: ReadonlySet<string>): string[
 function withoutMissingSecrets(
   slot: ImageSlot,
   decision: RewriteDecision,
-  needed: readonly string[],
-  present: Set<unknown>,
+  missing: readonly string[],
   warnings: string[],
 ): RewriteDecision {
-  const missing = needed.filter((name) => !present.has(name));
   if (missing.length === 0) return decision;
   warnings.push(
     `${slot.field}/${slot.name}: image ${JSON.stringify(decision.input)} left as written: the Pod lacks imagePullSecrets ${missing.join(', ')} ` +
       `that ${decision.proxy ?? 'the proxy'} needs, and they cannot be added to a running Pod; recreate the Pod to use the proxy`,
   );
   return { ...decision, output: decision.input, rewritten: false, reason: 'pull-secret-missing' };
+}
+
+interface ImagePass {
+  readonly images: ImageDecision[];
+  readonly patch: JsonPatchOperation[];
+  readonly warnings: string[];
+  readonly originals: Record<string, string>;
+  readonly wantedSecrets: Set<string>;
+}
+
+/** Decides each image slot the mutation may touch; the image replacements and what they need. */
+function decideImages(spec: Json, settings: MutationSettings, mutation: MutationKind): ImagePass {
+  const pass: ImagePass = { images: [], patch: [], warnings: [], originals: {}, wantedSecrets: new Set() };
+  const presentSecrets = namesOf(spec.imagePullSecrets);
+  for (const slot of imageSlots(spec, mutation)) {
+    if (typeof slot.image !== 'string') continue; // the API server's validation rejects these
+    let decision = settings.rewriter.rewrite(slot.image, settings.rewriteOptions);
+    const needed = decision.rule?.pullSecrets ?? settings.pullSecrets;
+    if (decision.rewritten && mutation.kind === 'update') {
+      const missing = needed.filter((name) => !presentSecrets.has(name));
+      decision = withoutMissingSecrets(slot, decision, missing, pass.warnings);
+    }
+    pass.images.push({ field: slot.field, name: slot.name, pointer: slot.pointer, decision });
+    if (decision.reason === 'invalid') pass.warnings.push(describeInvalid(slot, decision));
+    if (!decision.rewritten) continue;
+    pass.patch.push({ op: 'replace', path: slot.pointer, value: decision.output });
+    pass.originals[`${slot.field}/${slot.name}`] = decision.input;
+    for (const secret of needed) pass.wantedSecrets.add(secret);
+  }
+  return pass;
 }
 
 /** Decides every image of a Pod and builds the patch. Never throws on malformed Pods. */
@@ -261,27 +289,7 @@ export function mutatePod(pod: unknown, settings: MutationSettings, mutation: Mu
   if (skipped !== undefined) return { skipped, images: [], patch: [], pullSecretsAdded: [], warnings: [] };
 
   const spec = asObject(root.spec);
-  const images: ImageDecision[] = [];
-  const patch: JsonPatchOperation[] = [];
-  const warnings: string[] = [];
-  const originals: Record<string, string> = {};
-  const wantedSecrets = new Set<string>();
-
-  const presentSecrets = namesOf(spec.imagePullSecrets);
-  for (const slot of imageSlots(spec, mutation)) {
-    if (typeof slot.image !== 'string') continue; // the API server's validation rejects these
-    let decision = settings.rewriter.rewrite(slot.image, settings.rewriteOptions);
-    const needed = decision.rule?.pullSecrets ?? settings.pullSecrets;
-    if (decision.rewritten && mutation.kind === 'update') {
-      decision = withoutMissingSecrets(slot, decision, needed, presentSecrets, warnings);
-    }
-    images.push({ field: slot.field, name: slot.name, pointer: slot.pointer, decision });
-    if (decision.reason === 'invalid') warnings.push(describeInvalid(slot, decision));
-    if (!decision.rewritten) continue;
-    patch.push({ op: 'replace', path: slot.pointer, value: decision.output });
-    originals[`${slot.field}/${slot.name}`] = decision.input;
-    for (const secret of needed) wantedSecrets.add(secret);
-  }
+  const { images, patch, warnings, originals, wantedSecrets } = decideImages(spec, settings, mutation);
   if (patch.length === 0) return { skipped, images, patch, pullSecretsAdded: [], warnings };
 
   if (mutation.kind === 'ephemeral-update') {
