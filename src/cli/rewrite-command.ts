@@ -15,7 +15,7 @@ Options:
   -c, --config FILE  configuration file (default: the embedded default, docker.io ->
                      harbor.ingress.local/proxy_cache)
       --json         one JSON object per line:
-                     {"input","normalized","output","rewritten","reason","error"}
+                     {"input","normalized","output","rewritten","reason","proxy","error"}
   -h, --help         show this help
 
 Exit status: 0 when every image is valid, 1 when any is invalid, 2 on a usage or
@@ -29,6 +29,7 @@ function toJson(decision: RewriteDecision): string {
     output: decision.output,
     rewritten: decision.rewritten,
     reason: decision.reason,
+    proxy: decision.proxy ?? null,
     error: decision.error ?? null,
   });
 }
