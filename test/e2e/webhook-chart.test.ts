@@ -322,7 +322,7 @@ describe('self-managed certificates against the real API server', () => {
     cleanups.push(() => manager.close());
 
     // The server as `serve` wires it, with this manager as its certificate source.
-    const config = await loadConfig(configFile);
+    const { config } = await loadConfig(configFile);
     const runtime = createRuntime(config);
     const app = buildApp({
       runtime: () => runtime,
