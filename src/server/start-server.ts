@@ -73,7 +73,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const verifier = createImageVerifier({ config, logger: log.child({ component: 'verify' }) });
   const verifyImages = createImageVerification({ verifier, logger: log.child({ component: 'verify' }) });
 
-  const tls = await createTlsSource(options.tls, { log: log.child({ component: 'tls' }) });
+  const tls = await createTlsSource(options.tls, {
+    log: log.child({ component: 'tls' }),
+    port: options.port,
+  });
   let ready = false;
   const app = buildApp({
     runtime: () => runtime,
