@@ -14,6 +14,7 @@ import {
 } from '../core/mutate-pod.js';
 import { REWRITE_REASONS, createRewriter, type RewriteReason } from '../core/rewrite.js';
 import { NAMESPACE_SKIP_REASONS, type NamespaceDecision, type NamespaceSkipReason } from '../core/scope.js';
+import { asJsonObject } from '../core/json.js';
 
 export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
 
@@ -119,10 +120,6 @@ export function mutationSettingsOf(config: Config): MutationSettings {
   };
 }
 
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-
 function itemOf(
   subject: AuditSubject,
   image: ImageDecision,
@@ -175,7 +172,7 @@ export function auditSubject(
 
 /** The image fields of a Pod the webhook skips whole, enumerated by the core itself. */
 function imagesOf(subject: AuditSubject, settings: MutationSettings): readonly ImageDecision[] {
-  const spec = asObject(subject.object).spec;
+  const spec = asJsonObject(subject.object).spec;
   return mutatePod({ metadata: {}, spec }, settings, { kind: 'create' }).images;
 }
 
