@@ -120,16 +120,7 @@ export function handleReview(
       summary: { ...base, outcome: 'ignored', skipped: undefined, images: [], counts: {} },
     };
   }
-  const mutation = mutatePod(
-    request.object,
-    {
-      rewriter: runtime.rewriter,
-      pullSecrets: runtime.config.pullSecrets,
-      excludedOwners: runtime.config.exclude.owners,
-      rewriteOptions,
-    },
-    kind,
-  );
+  const mutation = mutatePod(request.object, { ...runtime.settings, rewriteOptions }, kind);
   const summary = {
     ...base,
     skipped: mutation.skipped,

@@ -3,20 +3,19 @@
  * webhook uses (`mutatePod` as on CREATE), and a summary. Pure: sources (manifests, a live
  * cluster) hand in {@link AuditSubject}s; formatting lives in `table.ts`.
  */
-import { rewritePolicyOf, type Config, type Mode } from '../config/config.js';
+import type { Mode } from '../config/config.js';
 import { DOCKER_HUB, parseImageReference, repositoryOf } from '../core/image-ref.js';
 import {
+  POD_SKIP_REASONS,
   mutatePod,
   type ImageDecision,
   type ImageField,
   type MutationSettings,
   type PodSkipReason,
 } from '../core/mutate-pod.js';
-import { REWRITE_REASONS, createRewriter, type RewriteReason } from '../core/rewrite.js';
+import { REWRITE_REASONS, type RewriteReason } from '../core/rewrite.js';
 import { NAMESPACE_SKIP_REASONS, type NamespaceDecision, type NamespaceSkipReason } from '../core/scope.js';
 import { asJsonObject } from '../core/json.js';
-
-export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
 
 /**
  * Why an image field got its result: the engine's reasons for Pods the webhook acts on, or why the
@@ -109,15 +108,6 @@ export interface AuditReport {
   readonly summary: AuditSummary;
   readonly items: readonly AuditItem[];
   readonly errors: readonly AuditError[];
-}
-
-/** The core's settings from a configuration, exactly as the admission handler builds them. */
-export function mutationSettingsOf(config: Config): MutationSettings {
-  return {
-    rewriter: createRewriter(rewritePolicyOf(config)),
-    pullSecrets: config.pullSecrets,
-    excludedOwners: config.exclude.owners,
-  };
 }
 
 function itemOf(

@@ -33,7 +33,8 @@ export interface ImageDecision {
 }
 
 /** Why a whole Pod was left alone. */
-export type PodSkipReason = 'mirror-pod' | 'opt-out-label' | 'excluded-owner';
+export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
+export type PodSkipReason = (typeof POD_SKIP_REASONS)[number];
 
 export interface PodMutation {
   readonly skipped: PodSkipReason | undefined;
