@@ -3,7 +3,7 @@
  * in, and gets the response plus a summary for its log line and metrics.
  */
 import { mutatePod, type ImageDecision, type MutationKind, type PodMutation } from '../core/mutate-pod.js';
-import type { RewriteReason, RewriteOptions } from '../core/rewrite.js';
+import { targetsOf, type RewriteReason, type RewriteOptions } from '../core/rewrite.js';
 import type { AdmissionRuntime } from './runtime.js';
 import {
   buildReviewResponse,
@@ -47,6 +47,8 @@ function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
   if (request.operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
     return { kind: 'ephemeral-update', oldPod: request.oldObject };
   }
+  if (request.operation === 'UPDATE' && subResource === '')
+    return { kind: 'update', oldPod: request.oldObject };
   return undefined;
 }
 
@@ -82,10 +84,11 @@ function auditWarnings(mutation: PodMutation): string[] {
 /** One warning per image that bypassed its proxy: the proxy is down, or the image was not found through it. */
 function bypassWarnings(images: readonly ImageDecision[]): string[] {
   return images.flatMap((image) => {
-    const { reason, rule, input } = image.decision;
-    const proxy = rule?.proxy ?? '';
+    const { reason, rule, input, proxy } = image.decision;
     if (reason === 'proxy-unhealthy') {
-      return [`${image.field}/${image.name}: proxy ${proxy} is unavailable; ${input} pulls from upstream`];
+      const targets = rule === undefined ? [] : targetsOf(rule);
+      const which = targets.length === 1 ? `proxy ${targets[0]} is` : `proxies ${targets.join(', ')} are`;
+      return [`${image.field}/${image.name}: ${which} unavailable; ${input} pulls from upstream`];
     }
     if (reason === 'unverified') {
       return [
@@ -152,7 +155,11 @@ export function handleReview(
  * Checks proxied references before they are written (`verify.enabled`); resolves to those that could
  * not be verified, and never rejects.
  */
-export type ImageVerification = (references: readonly string[]) => Promise<ReadonlySet<string>>;
+export type ImageVerification = (
+  references: readonly string[],
+  /** A dry run must have no side effects (`sideEffects: None`): no request may go out for it. */
+  options: { readonly dryRun: boolean },
+) => Promise<ReadonlySet<string>>;
 
 /** Decides a review: synchronously, unless its proxied references must be verified first. */
 export type ReviewHandler = (
@@ -181,7 +188,7 @@ export function createReviewHandler(verify?: ImageVerification): ReviewHandler {
     if (!runtime.config.verify.enabled) return decided;
     const references = rewrittenReferences(decided.summary.images);
     if (references.length === 0) return decided;
-    return verify(references).then((unverifiedImages) =>
+    return verify(references, { dryRun: review.request.dryRun === true }).then((unverifiedImages) =>
       unverifiedImages.size === 0
         ? decided
         : handleReview(review, endpoint, runtime, { ...rewriteOptions, unverifiedImages }),
