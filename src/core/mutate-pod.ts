@@ -7,6 +7,7 @@
  * fields pullthrough does not know are never dropped, reordered or rewritten. Pure: no I/O.
  */
 import type { RewriteDecision, Rewriter, RewriteOptions } from './rewrite.js';
+import { asJsonObject, isJsonObject, type JsonObject } from './json.js';
 
 export const ORIGINAL_IMAGES_ANNOTATION = 'pullthrough.io/original-images';
 export const REWRITE_LABEL = 'pullthrough.io/rewrite';
@@ -32,7 +33,8 @@ export interface ImageDecision {
 }
 
 /** Why a whole Pod was left alone. */
-export type PodSkipReason = 'mirror-pod' | 'opt-out-label' | 'excluded-owner';
+export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
+export type PodSkipReason = (typeof POD_SKIP_REASONS)[number];
 
 export interface PodMutation {
   readonly skipped: PodSkipReason | undefined;
@@ -71,13 +73,6 @@ export interface MutationSettings {
 export type MutationKind =
   { kind: 'create' } | { kind: 'ephemeral-update'; oldPod: unknown } | { kind: 'update'; oldPod: unknown };
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
-const asObject = (value: unknown): Json => (isObject(value) ? value : {});
-
 const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** The API group of an owner reference's `apiVersion` (`apps/v1` → `apps`, `v1` → core `""`). */
@@ -87,13 +82,13 @@ function apiGroupOf(apiVersion: unknown): string {
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
 
-function skipReason(pod: Json, excludedOwners: readonly OwnerExclusion[]): PodSkipReason | undefined {
-  const metadata = asObject(pod.metadata);
-  if (MIRROR_POD_ANNOTATION in asObject(metadata.annotations)) return 'mirror-pod';
-  if (asObject(metadata.labels)[REWRITE_LABEL] === 'disabled') return 'opt-out-label';
+function skipReason(pod: JsonObject, excludedOwners: readonly OwnerExclusion[]): PodSkipReason | undefined {
+  const metadata = asJsonObject(pod.metadata);
+  if (MIRROR_POD_ANNOTATION in asJsonObject(metadata.annotations)) return 'mirror-pod';
+  if (asJsonObject(metadata.labels)[REWRITE_LABEL] === 'disabled') return 'opt-out-label';
   const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences : [];
   const excluded = owners.some((owner) => {
-    const ref = asObject(owner);
+    const ref = asJsonObject(owner);
     return excludedOwners.some(
       (rule) => rule.kind === ref.kind && rule.apiGroup === apiGroupOf(ref.apiVersion),
     );
@@ -111,7 +106,7 @@ interface ImageSlot {
 const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 function namesOf(list: unknown): Set<unknown> {
-  return new Set((Array.isArray(list) ? list : []).map((item) => asObject(item).name));
+  return new Set((Array.isArray(list) ? list : []).map((item) => asJsonObject(item).name));
 }
 
 const FIELDS_OF: Readonly<Record<MutationKind['kind'], readonly (typeof CONTAINER_FIELDS)[number][]>> = {
@@ -153,8 +148,21 @@ function isCandidate(
 }
 
 /** Every image field of the Pod in a stable order: init, regular, ephemeral containers, volumes. */
-function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
+function imageSlots(spec: JsonObject, mutation: MutationKind): ImageSlot[] {
   const slots: ImageSlot[] = [];
+<<<<<<< HEAD
+  const fields = mutation.kind === 'create' ? CONTAINER_FIELDS : (['ephemeralContainers'] as const);
+  const existingEphemeral =
+    mutation.kind === 'ephemeral-update'
+      ? namesOf(asJsonObject(asJsonObject(mutation.oldPod).spec).ephemeralContainers)
+      : new Set<unknown>();
+  for (const field of fields) {
+    const list = spec[field];
+    if (!Array.isArray(list)) continue;
+    list.forEach((item, index) => {
+      const container = asJsonObject(item);
+      if (field === 'ephemeralContainers' && existingEphemeral.has(container.name)) return;
+=======
   const old = oldImages(mutation);
   for (const field of FIELDS_OF[mutation.kind]) {
     const list = spec[field];
@@ -162,14 +170,15 @@ function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
     list.forEach((item, index) => {
       const container = asObject(item);
       if (!isCandidate(field, container, mutation, old)) return;
+>>>>>>> main
       const name = typeof container.name === 'string' ? container.name : `#${index}`;
       slots.push({ field, name, pointer: `/spec/${field}/${index}/image`, image: container.image });
     });
   }
   if (mutation.kind === 'create' && Array.isArray(spec.volumes)) {
     spec.volumes.forEach((item, index) => {
-      const volume = asObject(item);
-      if (!isObject(volume.image)) return;
+      const volume = asJsonObject(item);
+      if (!isJsonObject(volume.image)) return;
       const name = typeof volume.name === 'string' ? volume.name : `#${index}`;
       slots.push({
         field: 'volumes',
@@ -182,9 +191,9 @@ function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
   return slots;
 }
 
-function pullSecretOperations(spec: Json, wanted: readonly string[]): [JsonPatchOperation[], string[]] {
+function pullSecretOperations(spec: JsonObject, wanted: readonly string[]): [JsonPatchOperation[], string[]] {
   const current = Array.isArray(spec.imagePullSecrets) ? spec.imagePullSecrets : undefined;
-  const present = new Set((current ?? []).map((entry) => asObject(entry).name));
+  const present = new Set((current ?? []).map((entry) => asJsonObject(entry).name));
   const missing = wanted.filter((name) => !present.has(name));
   if (missing.length === 0) return [[], []];
   if (current === undefined) {
@@ -197,14 +206,14 @@ function pullSecretOperations(spec: Json, wanted: readonly string[]): [JsonPatch
 }
 
 function annotationOperation(
-  metadata: Json,
+  metadata: JsonObject,
   originals: Record<string, string>,
   warnings: string[],
   newOriginalsWin: boolean,
 ): JsonPatchOperation {
   const annotations = metadata.annotations;
   const key = `/metadata/annotations/${escapePointer(ORIGINAL_IMAGES_ANNOTATION)}`;
-  if (!isObject(annotations)) {
+  if (!isJsonObject(annotations)) {
     return {
       op: 'add',
       path: '/metadata/annotations',
@@ -213,9 +222,9 @@ function annotationOperation(
   }
   const existing = annotations[ORIGINAL_IMAGES_ANNOTATION];
   if (typeof existing !== 'string') return { op: 'add', path: key, value: JSON.stringify(originals) };
-  let previous: Json = {};
+  let previous: JsonObject = {};
   try {
-    previous = asObject(JSON.parse(existing));
+    previous = asJsonObject(JSON.parse(existing));
   } catch {
     warnings.push(`the ${ORIGINAL_IMAGES_ANNOTATION} annotation was not JSON and has been replaced`);
   }
@@ -239,7 +248,7 @@ function describeInvalid(slot: ImageSlot, decision: RewriteDecision): string {
 }
 
 /** Pull secrets and annotations cannot change through the ephemeral-containers subresource: say what is missing. */
-function missingSecretWarnings(spec: Json, wanted: ReadonlySet<string>): string[] {
+function missingSecretWarnings(spec: JsonObject, wanted: ReadonlySet<string>): string[] {
   const present = namesOf(spec.imagePullSecrets);
   const missing = [...wanted].filter((name) => !present.has(name));
   if (missing.length === 0) return [];
@@ -299,12 +308,32 @@ function decideImages(spec: Json, settings: MutationSettings, mutation: Mutation
 
 /** Decides every image of a Pod and builds the patch. Never throws on malformed Pods. */
 export function mutatePod(pod: unknown, settings: MutationSettings, mutation: MutationKind): PodMutation {
-  const root = asObject(pod);
+  const root = asJsonObject(pod);
   const skipped = skipReason(root, settings.excludedOwners);
   if (skipped !== undefined) return { skipped, images: [], patch: [], pullSecretsAdded: [], warnings: [] };
 
+<<<<<<< HEAD
+  const spec = asJsonObject(root.spec);
+  const images: ImageDecision[] = [];
+  const patch: JsonPatchOperation[] = [];
+  const warnings: string[] = [];
+  const originals: Record<string, string> = {};
+  const wantedSecrets = new Set<string>();
+
+  for (const slot of imageSlots(spec, mutation)) {
+    if (typeof slot.image !== 'string') continue; // the API server's validation rejects these
+    const decision = settings.rewriter.rewrite(slot.image, settings.rewriteOptions);
+    images.push({ field: slot.field, name: slot.name, pointer: slot.pointer, decision });
+    if (decision.reason === 'invalid') warnings.push(describeInvalid(slot, decision));
+    if (!decision.rewritten) continue;
+    patch.push({ op: 'replace', path: slot.pointer, value: decision.output });
+    originals[`${slot.field}/${slot.name}`] = decision.input;
+    for (const secret of decision.rule?.pullSecrets ?? settings.pullSecrets) wantedSecrets.add(secret);
+  }
+=======
   const spec = asObject(root.spec);
   const { images, patch, warnings, originals, wantedSecrets } = decideImages(spec, settings, mutation);
+>>>>>>> main
   if (patch.length === 0) return { skipped, images, patch, pullSecretsAdded: [], warnings };
 
   if (mutation.kind === 'ephemeral-update') {
@@ -316,7 +345,7 @@ export function mutatePod(pod: unknown, settings: MutationSettings, mutation: Mu
   const [secretOps, pullSecretsAdded] =
     mutation.kind === 'update' ? [[], []] : pullSecretOperations(spec, [...wantedSecrets]);
   patch.push(...secretOps);
-  if (!isObject(root.metadata)) {
+  if (!isJsonObject(root.metadata)) {
     // Every Pod the API server sends has metadata; stay correct for one that does not.
     patch.push({
       op: 'add',
