@@ -5,6 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { ListExpiredError, type ClusterLister, type PodListRequest, type PodPage } from './cluster.js';
 import type { NamespaceLabels } from './scope.js';
+import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
 
 export interface KubeOptions {
   /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount. */
@@ -19,10 +20,7 @@ export interface LiveCluster {
   readonly description: string;
 }
 
-/** Thrown for a kubeconfig that cannot be used (missing file, unknown context). */
-export class KubeConfigError extends Error {
-  override readonly name = 'KubeConfigError';
-}
+export { KubeConfigError };
 
 const NAMESPACE_PAGE_SIZE = 500;
 
@@ -48,30 +46,6 @@ function statusMessage(body: unknown): string {
 
 function isStatus(error: unknown, code: number): boolean {
   return error instanceof k8s.ApiException && error.code === code;
-}
-
-function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  try {
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (error) {
-    const file = options.kubeconfig ?? process.env.KUBECONFIG ?? 'the default kubeconfig';
-    throw new KubeConfigError(
-      `cannot load ${file}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (options.context !== undefined) {
-    if (kc.getContextObject(options.context) === null) {
-      const known = kc.getContexts().map((context) => context.name);
-      throw new KubeConfigError(
-        `no context "${options.context}" in the kubeconfig (contexts: ${known.join(', ') || 'none'})`,
-      );
-    }
-    kc.setCurrentContext(options.context);
-  }
-  if (kc.getCurrentCluster() === null) throw new KubeConfigError('the kubeconfig has no current cluster');
-  return kc;
 }
 
 /** Connects (lazily: no request is made until the first list) to the cluster of a kubeconfig. */
@@ -123,8 +97,49 @@ export function connectCluster(options: KubeOptions): LiveCluster {
     }
   };
 
+  const listSecretsNamed = (
+    name: string,
+    namespace: string | undefined,
+    continueToken: string | undefined,
+  ): Promise<k8s.V1SecretList> => {
+    const params = {
+      fieldSelector: `metadata.name=${name}`,
+      limit: NAMESPACE_PAGE_SIZE,
+      _continue: continueToken,
+    };
+    return namespace === undefined
+      ? core.listSecretForAllNamespaces(params)
+      : core.listNamespacedSecret({ ...params, namespace });
+  };
+
+  /** Namespace -> type of every Secret of one page. */
+  const addTypes = (types: Map<string, string>, list: k8s.V1SecretList): void => {
+    // Only the namespace and type are kept; the credentials are never looked at.
+    for (const { metadata, type } of list.items) {
+      if (metadata?.namespace !== undefined) types.set(metadata.namespace, type ?? 'Opaque');
+    }
+  };
+
+  const pullSecretTypes = async (
+    name: string,
+    namespace: string | undefined,
+  ): Promise<Map<string, string>> => {
+    const types = new Map<string, string>();
+    try {
+      let continueToken: string | undefined;
+      do {
+        const list = await listSecretsNamed(name, namespace, continueToken);
+        addTypes(types, list);
+        continueToken = list.metadata?._continue || undefined;
+      } while (continueToken !== undefined);
+    } catch (error) {
+      throw new Error(describeApiError(error), { cause: error });
+    }
+    return types;
+  };
+
   return {
-    lister: { listPods, namespaceLabels },
+    lister: { listPods, namespaceLabels, pullSecretTypes },
     description: `${kc.getCurrentContext() || '(in-cluster)'} (${server})`,
   };
 }

@@ -1,13 +1,15 @@
 /** `pullthrough sync-secrets`: keeps a copy of the pull secret in every namespace the webhook rewrites. */
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
 import { SCOPES, type ScopeName, type ScopeSettings } from '../audit/scope.js';
 import { MODES, type Mode } from '../config/config.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { checkTimings, type ElectionTimings } from '../sync/leader-elector.js';
 import { startSecretSync, type SecretSyncOptions } from '../sync/run.js';
 import type { CommandIo } from './io.js';
+import { listenErrorMessage } from './startup-errors.js';
 import { untilSignal } from './until-signal.js';
 
 export const syncSecretsHelp = `Usage: pullthrough sync-secrets --source-name NAME [options]
@@ -84,18 +86,14 @@ function seconds(
   return parsed;
 }
 
-function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
+function kubeConfigOf(file: string | undefined): KubeConfig {
   try {
-    if (file === undefined) kc.loadFromDefault();
-    else kc.loadFromFile(file);
+    return loadKubeConfig({ kubeconfig: file });
   } catch (error) {
-    throw new UsageError(
-      `cannot load ${file ?? 'the kubeconfig'}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    // No cluster is a start-up error, not something to retry forever.
+    if (error instanceof KubeConfigError) throw new UsageError(error.message);
+    throw error;
   }
-  if (kc.getCurrentCluster() === null) throw new UsageError('the kubeconfig has no current cluster');
-  return kc;
 }
 
 interface Flags {
@@ -165,7 +163,7 @@ function settingsOf(flags: Flags, excludedFlags: readonly string[], env: NodeJS.
       host: flags['metrics-host'] ?? '0.0.0.0',
       port: seconds('--metrics-port', flags['metrics-port'], { fallback: 8080, min: 0, max: 65_535 }),
     },
-    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    kubeConfig: kubeConfigOf(flags.kubeconfig),
   };
 }
 
@@ -210,6 +208,15 @@ export async function runSyncSecrets(args: readonly string[], io: CommandIo): Pr
   }
 
   const logger = createLogger({ level: settings.level });
-  const running = await startSecretSync({ ...settings, logger });
+  let running;
+  try {
+    running = await startSecretSync({ ...settings, logger });
+  } catch (error) {
+    const listen =
+      settings.metrics && listenErrorMessage(error, { ...settings.metrics, portFlag: '--metrics-port' });
+    if (listen === undefined) throw error;
+    io.stderr.write(`pullthrough sync-secrets: ${listen}\n`);
+    return 2;
+  }
   return untilSignal(logger, () => running.stop());
 }

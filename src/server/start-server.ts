@@ -110,7 +110,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
 
-  await app.listen({ host: options.host, port: options.port });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    // The port is taken (or not ours to bind): release what started so the process can exit.
+    watcher?.close();
+    detachTls();
+    verifier.close();
+    await tls.source.close();
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   prober.start();
   ready = true;
   const address = app.server.address() as AddressInfo;
