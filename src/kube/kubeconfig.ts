@@ -53,7 +53,7 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
     else kc.loadFromDefault();
   } catch (error) {
     const file = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
-    throw new KubeConfigError(`cannot load the kubeconfig ${file}: ${messageOf(error)}`);
+    throw new KubeConfigError(`cannot load ${file}: ${messageOf(error)}`);
   }
   if (options.context !== undefined) {
     if (kc.getContextObject(options.context) === null) {
