@@ -35,5 +35,5 @@ export function labelCombinations<T extends string>(
   for (const [name, options] of Object.entries(values) as Array<[T, readonly string[]]>) {
     combinations = combinations.flatMap((partial) => options.map((value) => ({ ...partial, [name]: value })));
   }
-  return combinations as Array<Record<T, string>>;
+  return combinations;
 }
