@@ -5,12 +5,12 @@ import { parseArgs } from 'node:util';
 import { auditCluster } from '../audit/cluster.js';
 import { emptyManifestSet, readManifests, type ManifestSet } from '../audit/manifests.js';
 import { ReportBuilder, mutationSettingsOf, type AuditError, type AuditReport } from '../audit/report.js';
-import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../audit/scope.js';
+import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { writeJson } from '../audit/json.js';
 import { formatTable, type TableOptions } from '../audit/table.js';
 import { ConfigError, DEFAULT_CONFIG, type Config } from '../config/config.js';
-import { KubeConfigError } from '../kube/kubeconfig.js';
 import { loadConfig } from '../config/load.js';
+import { KubeConfigError } from '../kube/client.js';
 import type { CommandIo } from './io.js';
 
 export const auditHelp = `Usage: pullthrough audit [options]                 (the live cluster)

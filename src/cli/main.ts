@@ -2,7 +2,7 @@
 import { ConfigError } from '../config/config.js';
 import { processIo, type CommandIo } from './io.js';
 import { runRewrite } from './rewrite-command.js';
-import { versionLine } from '../version.js';
+import { versionLine } from '../platform/version.js';
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 

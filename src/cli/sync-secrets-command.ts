@@ -2,9 +2,9 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
-import { SCOPES, type ScopeName, type ScopeSettings } from '../audit/scope.js';
+import { SCOPES, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { MODES, type Mode } from '../config/config.js';
+import { KubeConfigError, loadKubeConfig } from '../kube/client.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { checkTimings, type ElectionTimings } from '../sync/leader-elector.js';
 import { startSecretSync, type SecretSyncOptions } from '../sync/run.js';

@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
 import { REWRITE_REASONS } from '../core/rewrite.js';
-import { labelCombinations, registerProcessMetrics, zeroCounter } from '../process-metrics.js';
+import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
 
 /** The label values every series starts with (at zero). */
 const ENDPOINTS = ['mutate', 'audit'];

@@ -12,7 +12,9 @@
  * trusts a new CA before any replica presents a certificate signed by it. If the patch fails, a leaf
  * from a new CA is held back (the current one stays) until a retry gets the caBundle right.
  */
-import { silentLogger, type Logger } from '../logger-port.js';
+import { backoffDelay } from '../platform/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_LEAF_VALIDITY_DAYS } from '../tls/self-signed.js';
 import {
   certificateFingerprints,
@@ -29,19 +31,8 @@ import {
   type CertificatePolicy,
   type ManagedCertificates,
 } from './certificate-plan.js';
-import { ConflictError, isPermanentApiError, type CertificateStore } from './certificate-store.js';
-
-/** Timer functions, injectable so tests run the periodic check and retries by hand. */
-export interface Timers {
-  setTimeout(fn: () => unknown, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Node timers, unref'ed: a pending rotation check must never keep the process alive on shutdown. */
-export const nodeTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import { ConflictError, isPermanentApiError } from './api-errors.js';
+import type { CertificateStore } from './certificate-store.js';
 
 /** Options for {@link startCertificateManager}. */
 export interface CertificateManagerOptions {
@@ -52,9 +43,10 @@ export interface CertificateManagerOptions {
   /** Patch the webhook configuration's caBundle (false when no `--webhook-config` was given). Default true. */
   manageCaBundle?: boolean;
   log?: Logger;
-  /** Clock in epoch ms. Default `Date.now`. */
+  /** Wall-clock time in epoch ms, what certificate validity is measured against. Default `Date.now`. */
   now?: () => number;
-  timers?: Timers;
+  /** Runs the periodic check and the retries; tests drive it by hand. */
+  clock?: Clock;
   /** Period of the Secret re-read / rotation check. Default 60 s. */
   checkIntervalMs?: number;
   caValidityDays?: number;
@@ -65,8 +57,14 @@ export interface CertificateManagerOptions {
   caBundleRetry?: { initialMs: number; maxMs: number };
   /** Write conflicts tolerated in one reconcile before giving up until the next check. Default 5. */
   maxConflicts?: number;
-  /** Attempts of the first reconcile before start-up fails (permanent API errors fail at once). Default 5. */
+  /**
+   * Attempts of the first reconcile before start-up fails. Default: unlimited, since an API server
+   * that is unreachable for now (starting, or a network not ready yet) is worth waiting for, with
+   * readiness failing meanwhile. Permanent API errors (400, 401, 403, 422) fail at once.
+   */
   startupAttempts?: number;
+  /** Longest wait between two start-up attempts (the backoff starts at `caBundleRetry.initialMs`). Default 10 s. */
+  startupRetryMaxMs?: number;
 }
 
 type ResolvedOptions = Required<Omit<CertificateManagerOptions, 'ipAddresses'>>;
@@ -75,14 +73,16 @@ const MANAGER_DEFAULTS = {
   manageCaBundle: true,
   log: silentLogger,
   now: Date.now,
-  timers: nodeTimers,
+  // Unref'ed: a pending rotation check must never keep the process alive on shutdown.
+  clock: systemClock({ unref: true }),
   checkIntervalMs: 60_000,
   caValidityDays: DEFAULT_CA_VALIDITY_DAYS,
   leafValidityDays: DEFAULT_LEAF_VALIDITY_DAYS,
   renewBeforeFraction: 1 / 3,
   caBundleRetry: { initialMs: 1000, maxMs: 60_000 },
   maxConflicts: 5,
-  startupAttempts: 5,
+  startupAttempts: Number.POSITIVE_INFINITY,
+  startupRetryMaxMs: 10_000,
 } satisfies Partial<CertificateManagerOptions>;
 
 // `{ ...defaults, ...opts }` would let an explicit `undefined` override a default.
@@ -107,8 +107,8 @@ export class CertificateManager implements TlsSource {
   readonly #policy: CertificatePolicy;
   #publisher: TlsPublisher | undefined;
   #queue: Promise<void> = Promise.resolve();
-  #checkTimer: unknown;
-  #bundleTimer: unknown;
+  #checkTimer: TimerHandle | undefined;
+  #bundleTimer: TimerHandle | undefined;
   #bundleFailures = 0;
   #closed = false;
 
@@ -122,17 +122,26 @@ export class CertificateManager implements TlsSource {
     };
   }
 
-  /** First reconcile (with retries for transient errors), then the periodic check. */
+  /**
+   * First reconcile, retried with backoff for as long as errors are transient (so the process never
+   * ends before it serves: the wait keeps it alive), then the periodic check.
+   */
   async start(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.reconcile();
         break;
       } catch (err) {
-        if (isPermanentApiError(err) || attempt >= this.#opts.startupAttempts) throw err;
-        this.#opts.log.warn({ err, attempt }, 'cannot set up the certificate Secret yet; retrying');
+        if (isPermanentApiError(err) || attempt >= this.#opts.startupAttempts || this.#closed) throw err;
+        const retryInMs = Math.min(this.#backoff(attempt - 1), this.#opts.startupRetryMaxMs);
+        this.#opts.log.warn(
+          { err, attempt, retryInMs },
+          'cannot set up the certificate Secret yet; retrying',
+        );
         await new Promise<void>((resolve) =>
-          this.#opts.timers.setTimeout(() => resolve(), this.#backoff(attempt - 1)),
+          // Kept alive: the wait is all there is to run before serving, and an unref'ed timer would
+          // let Node exit with status 0 in the middle of it.
+          this.#opts.clock.setTimeout(() => resolve(), retryInMs, { unref: false }),
         );
       }
     }
@@ -151,8 +160,8 @@ export class CertificateManager implements TlsSource {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#opts.timers.clearTimeout(this.#checkTimer);
-    this.#opts.timers.clearTimeout(this.#bundleTimer);
+    this.#opts.clock.clearTimeout(this.#checkTimer);
+    this.#opts.clock.clearTimeout(this.#bundleTimer);
     await this.#queue;
     this.#publisher?.clear();
   }
@@ -238,7 +247,7 @@ export class CertificateManager implements TlsSource {
     try {
       if (await this.#patchCaBundleIfNeeded(bundle)) {
         this.#bundleFailures = 0;
-        this.#opts.timers.clearTimeout(this.#bundleTimer);
+        this.#opts.clock.clearTimeout(this.#bundleTimer);
         this.#bundleTimer = undefined;
         return true;
       }
@@ -267,7 +276,7 @@ export class CertificateManager implements TlsSource {
   #scheduleBundleRetry(): void {
     if (this.#closed || this.#bundleTimer !== undefined) return;
     const delay = this.#backoff(this.#bundleFailures++);
-    this.#bundleTimer = this.#opts.timers.setTimeout(() => {
+    this.#bundleTimer = this.#opts.clock.setTimeout(() => {
       this.#bundleTimer = undefined;
       if (this.#closed) return undefined;
       return this.reconcile().catch((err: unknown) =>
@@ -277,12 +286,12 @@ export class CertificateManager implements TlsSource {
   }
 
   #backoff(failures: number): number {
-    return Math.min(this.#opts.caBundleRetry.initialMs * 2 ** failures, this.#opts.caBundleRetry.maxMs);
+    return backoffDelay(failures, this.#opts.caBundleRetry.initialMs, this.#opts.caBundleRetry.maxMs);
   }
 
   #armCheck(): void {
     if (this.#closed) return;
-    this.#checkTimer = this.#opts.timers.setTimeout(async () => {
+    this.#checkTimer = this.#opts.clock.setTimeout(async () => {
       try {
         await this.reconcile();
       } catch (err) {

@@ -6,7 +6,7 @@
  * those of the leader and 0 on the others: aggregate them with `max` (or `sum`) over the replicas.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { labelCombinations, registerProcessMetrics, zeroCounter } from '../process-metrics.js';
+import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
 import type { SyncPlan } from './plan.js';
 
 export type WriteAction = 'create' | 'update' | 'replace' | 'delete';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/http/metrics.js';
 import { createSyncMetrics } from '../../src/sync/metrics.js';
-import { VERSION } from '../../src/version.js';
+import { VERSION } from '../../src/platform/version.js';
 import { testApp } from '../helpers/app.js';
 
 const sample = (text: string, series: string): number | undefined => {

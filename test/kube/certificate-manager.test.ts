@@ -5,6 +5,7 @@ import {
   type CertificateManagerOptions,
 } from '../../src/kube/certificate-manager.js';
 import { SECRET_KEYS, serviceDnsNames } from '../../src/kube/certificate-plan.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { createCertificateAuthority } from '../../src/tls/self-signed.js';
 import {
   describeCertificate,
@@ -14,7 +15,8 @@ import {
   splitPemCertificates,
   type TlsMaterial,
 } from '../../src/tls/tls-material.js';
-import { FakeCertificateStore, ManualClock, ManualTimers } from './fakes.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeCertificateStore, ManualClock } from './fakes.js';
 
 const DNS = serviceDnsNames('pullthrough', 'pt-system');
 const CHECK_MS = 60_000;
@@ -27,11 +29,15 @@ afterEach(async () => {
 interface World {
   store: FakeCertificateStore;
   clock: ManualClock;
-  timers: ManualTimers;
+  timers: FakeClock;
 }
 
 function world(): World {
-  return { store: new FakeCertificateStore(), clock: new ManualClock(), timers: new ManualTimers() };
+  return {
+    store: new FakeCertificateStore(),
+    clock: new ManualClock(),
+    timers: new FakeClock({ unref: true }),
+  };
 }
 
 async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): Promise<CertificateManager> {
@@ -39,13 +45,23 @@ async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): 
     store: w.store,
     dnsNames: DNS,
     now: w.clock.now,
-    timers: w.timers,
+    clock: w.timers,
     checkIntervalMs: CHECK_MS,
     caBundleRetry: { initialMs: 1000, maxMs: 8000 },
     ...extra,
   });
   managers.push(manager);
   return manager;
+}
+
+/** The start-up retry wait once the failed attempt has scheduled it (the fake store answers in microtasks). */
+async function nextKeepAliveWait(timers: FakeClock): Promise<number> {
+  for (let turn = 0; turn < 100; turn++) {
+    const [wait] = timers.pendingKeepAlive();
+    if (wait !== undefined) return wait;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('no start-up retry was scheduled');
 }
 
 const caOf = (m: TlsMaterial): string => splitPemCertificates(m.ca ?? '')[0] ?? '';
@@ -316,6 +332,49 @@ describe('certificate manager: failures and shutdown', () => {
     w.store.failWith = Object.assign(new Error('secrets "certs" is forbidden'), { code: 403 });
     await expect(start(w)).rejects.toThrow(/forbidden/);
     expect(w.store.calls.getSecret).toBe(1);
+  });
+
+  it('start-up retries an unreachable API server for as long as it is down, every wait keeping the process alive, then serves', async () => {
+    const w = world();
+    w.store.failWith = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), {
+      code: 'ECONNREFUSED',
+    });
+    let settled = false;
+    const starting = start(w, { manageCaBundle: false, startupRetryMaxMs: 4000 }).finally(() => {
+      settled = true;
+    });
+
+    const waits: number[] = [];
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      // More attempts than the 5 start-up used to allow before giving up.
+      const wait = await nextKeepAliveWait(w.timers);
+      waits.push(wait);
+      await w.timers.advance(wait);
+    }
+    expect(settled).toBe(false);
+    expect(waits).toEqual([1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000]);
+    expect(w.store.calls.getSecret).toBe(9);
+
+    w.store.failWith = undefined;
+    await w.timers.advance(await nextKeepAliveWait(w.timers));
+    const manager = await starting;
+    expect(manager.current().cert).toBe(w.store.secret?.data[SECRET_KEYS.cert]);
+    // Serving now: only the periodic check is left, and it never holds the process open.
+    expect(w.timers.pendingKeepAlive()).toEqual([]);
+    expect(w.timers.pending()).toEqual([CHECK_MS]);
+  });
+
+  it("the manager's unref'ed system clock keeps the process alive only for a timer that asks", () => {
+    const clock = systemClock({ unref: true });
+    const wait = clock.setTimeout(() => undefined, 60_000, { unref: false }) as NodeJS.Timeout;
+    const check = clock.setTimeout(() => undefined, 60_000) as NodeJS.Timeout;
+    try {
+      expect(wait.hasRef()).toBe(true);
+      expect(check.hasRef()).toBe(false);
+    } finally {
+      clock.clearTimeout(wait);
+      clock.clearTimeout(check);
+    }
   });
 
   it('a failing periodic check keeps serving the current certificate and tries again later', async () => {

@@ -1,9 +1,9 @@
-/** The version users report: package.json's, read once (src/version.ts and dist/version.js sit one level down). */
+/** The version users report: package.json's, read once (src/platform/ and dist/platform/ sit two levels down). */
 import { readFileSync } from 'node:fs';
 
 function readVersion(): string {
   try {
-    const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
     const { version } = JSON.parse(text) as { version?: unknown };
     return typeof version === 'string' ? version : 'unknown';
   } catch {
