@@ -383,12 +383,15 @@ function fitParts(parts: readonly string[], width: number): string {
   return parts.map((part, index) => elideMiddle(part, widths[index] ?? 0)).join(GAP);
 }
 
-/** The width of the one-line-per-item table, untruncated. */
-function naturalWidth(rows: readonly (readonly Cell[])[]): number {
-  return (
-    fitWidths(rows, Infinity).reduce((sum, width) => sum + width, 0) +
-    GAP.length * ((rows[0]?.length ?? 1) - 1)
-  );
+/** Below this, an elided reference says too little: the table goes stacked instead. */
+const READABLE_WIDTH = 24;
+
+/** True when one line per item fits `width` with every elided column still readable. */
+function fitsFlat(rows: readonly (readonly Cell[])[], width: number): boolean {
+  const natural = fitWidths(rows, Infinity);
+  const fitted = fitWidths(rows, width);
+  const total = fitted.reduce((sum, w) => sum + w, 0) + GAP.length * (fitted.length - 1);
+  return total <= width && fitted.every((w, index) => w >= Math.min(natural[index] ?? 0, READABLE_WIDTH));
 }
 
 /** The whole report as aligned text. */
@@ -405,7 +408,7 @@ export function formatTable(report: AuditReport, options: TableOptions = DEFAULT
   let table: string;
   if (groups.length === 0) {
     table = `No ${live ? 'Pods' : 'Pods or Pod templates'} found${hidden > 0 ? ' outside excluded namespaces' : ''}.\n`;
-  } else if (naturalWidth(rows) <= width) {
+  } else if (fitsFlat(rows, width)) {
     table = formatColumns(rows, { width, color: options.color });
   } else {
     table = stackedTable(groups, layout, { ...options, width });
