@@ -216,15 +216,11 @@ function reasonCounts(byReason: Readonly<Record<AuditReason, number>>): string {
 }
 
 function pullSecretStatus(check: PullSecretCheck): { text: string; style: Style } {
-  if (!check.exists)
-    return { text: 'MISSING: rewritten Pods here will fail with ImagePullBackOff', style: 'red' };
+  if (!check.exists) return { text: 'MISSING: Pods here will fail with ImagePullBackOff', style: 'red' };
   if (check.type !== PULL_SECRET_TYPE) {
-    return {
-      text: `wrong type ${check.type ?? '?'} (the kubelet needs ${PULL_SECRET_TYPE})`,
-      style: 'yellow',
-    };
+    return { text: `type ${check.type ?? '?'}; want ${PULL_SECRET_TYPE}`, style: 'yellow' };
   }
-  return { text: `present (${check.type})`, style: 'green' };
+  return { text: `present, ${check.type}`, style: 'green' };
 }
 
 /** Problems first (missing, then wrong type), then the namespaces where all is well. */
@@ -234,16 +230,17 @@ function pullSecretSection(checks: readonly PullSecretCheck[], options: TableOpt
     !check.exists ? 0 : check.type !== PULL_SECRET_TYPE ? 1 : 2;
   const sorted = [...checks].sort((a, b) => rank(a) - rank(b));
   const missing = checks.filter((check) => rank(check) < 2).length;
-  const rows: Cell[][] = [[cell('NAMESPACE'), cell('PULL SECRET'), cell('STATUS', false)]];
+  const rows: Cell[][] = [[cell('NAMESPACE'), cell('PULL SECRET'), cell('STATUS')]];
   for (const check of sorted) {
     const status = pullSecretStatus(check);
-    rows.push([cell(check.namespace), cell(check.name), cell(status.text, false, status.style)]);
+    rows.push([cell(check.namespace), cell(check.name), cell(status.text, true, status.style)]);
   }
   const title =
     missing === 0
       ? `Pull secrets: present in all ${plural(checks.length, 'place')} admission injects them.`
       : `Pull secrets: ${missing} of ${checks.length} missing or unusable where admission injects them.`;
-  return `${title}\n${formatColumns(rows, { width: options.width, color: options.color })}\n`;
+  // Never elided: the names are what `kubectl create secret` needs, exactly.
+  return `${title}\n${formatColumns(rows, { color: options.color })}\n`;
 }
 
 function summaryText(report: AuditReport, groups: readonly Group[], hidden: number): string {

@@ -171,9 +171,9 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
     expect(stdout.split('\n').slice(0, 5)).toEqual([
       'Pull secrets: 2 of 3 missing or unusable where admission injects them.',
       'NAMESPACE  PULL SECRET     STATUS',
-      'shop       regcred-harbor  MISSING: rewritten Pods here will fail with ImagePullBackOff',
-      'legacy     regcred-harbor  wrong type Opaque (the kubelet needs kubernetes.io/dockerconfigjson)',
-      'team       regcred-harbor  present (kubernetes.io/dockerconfigjson)',
+      'shop       regcred-harbor  MISSING: Pods here will fail with ImagePullBackOff',
+      'legacy     regcred-harbor  type Opaque; want kubernetes.io/dockerconfigjson',
+      'team       regcred-harbor  present, kubernetes.io/dockerconfigjson',
     ]);
 
     const one = await auditJson(['--kubeconfig', kubeconfig, '-n', 'team']);
