@@ -3,7 +3,7 @@
  * in, and gets the response plus a summary for its log line and metrics.
  */
 import { mutatePod, type ImageDecision, type MutationKind, type PodMutation } from '../core/mutate-pod.js';
-import type { RewriteReason, RewriteOptions } from '../core/rewrite.js';
+import { targetsOf, type RewriteReason, type RewriteOptions } from '../core/rewrite.js';
 import type { AdmissionRuntime } from './runtime.js';
 import {
   buildReviewResponse,
@@ -11,6 +11,7 @@ import {
   type AdmissionReview,
   type AdmissionReviewResponse,
 } from './review.js';
+import { asJsonObject } from '../core/json.js';
 
 /** `/mutate` patches (unless the configuration's mode is `audit`); `/audit` never does. */
 export type Endpoint = 'mutate' | 'audit';
@@ -36,10 +37,6 @@ export interface ReviewResult {
   readonly summary: ReviewSummary;
 }
 
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-
 /** Which mutation a request calls for, or undefined when pullthrough has nothing to do with it. */
 function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
   const kind = request.kind;
@@ -50,11 +47,13 @@ function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
   if (request.operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
     return { kind: 'ephemeral-update', oldPod: request.oldObject };
   }
+  if (request.operation === 'UPDATE' && subResource === '')
+    return { kind: 'update', oldPod: request.oldObject };
   return undefined;
 }
 
 function podName(request: AdmissionRequest): string | undefined {
-  const metadata = asObject(asObject(request.object).metadata);
+  const metadata = asJsonObject(asJsonObject(request.object).metadata);
   if (typeof metadata.name === 'string' && metadata.name !== '') return metadata.name;
   if (typeof request.name === 'string' && request.name !== '') return request.name;
   return typeof metadata.generateName === 'string' ? metadata.generateName : undefined;
@@ -85,10 +84,11 @@ function auditWarnings(mutation: PodMutation): string[] {
 /** One warning per image that bypassed its proxy: the proxy is down, or the image was not found through it. */
 function bypassWarnings(images: readonly ImageDecision[]): string[] {
   return images.flatMap((image) => {
-    const { reason, rule, input } = image.decision;
-    const proxy = rule?.proxy ?? '';
+    const { reason, rule, input, proxy } = image.decision;
     if (reason === 'proxy-unhealthy') {
-      return [`${image.field}/${image.name}: proxy ${proxy} is unavailable; ${input} pulls from upstream`];
+      const targets = rule === undefined ? [] : targetsOf(rule);
+      const which = targets.length === 1 ? `proxy ${targets[0]} is` : `proxies ${targets.join(', ')} are`;
+      return [`${image.field}/${image.name}: ${which} unavailable; ${input} pulls from upstream`];
     }
     if (reason === 'unverified') {
       return [
@@ -123,16 +123,7 @@ export function handleReview(
       summary: { ...base, outcome: 'ignored', skipped: undefined, images: [], counts: {} },
     };
   }
-  const mutation = mutatePod(
-    request.object,
-    {
-      rewriter: runtime.rewriter,
-      pullSecrets: runtime.config.pullSecrets,
-      excludedOwners: runtime.config.exclude.owners,
-      rewriteOptions,
-    },
-    kind,
-  );
+  const mutation = mutatePod(request.object, { ...runtime.settings, rewriteOptions }, kind);
   const summary = {
     ...base,
     skipped: mutation.skipped,

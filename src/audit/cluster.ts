@@ -13,6 +13,7 @@ import {
   type WorkloadRef,
 } from './report.js';
 import { namespaceDecision, type NamespaceLabels, type ScopeSettings } from '../core/scope.js';
+import { asJsonObject, type JsonObject } from '../core/json.js';
 
 export interface PodListRequest {
   /** One namespace, or undefined for all. */
@@ -60,9 +61,6 @@ export interface ClusterAuditOptions {
   readonly onProgress?: ((listed: number) => void) | undefined;
 }
 
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
 const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**
@@ -71,21 +69,21 @@ const asString = (value: unknown): string | undefined => (typeof value === 'stri
  * a Pod without owner is its own workload.
  */
 export function workloadOfPod(pod: unknown): WorkloadRef {
-  const metadata = asObject(asObject(pod).metadata);
+  const metadata = asJsonObject(asJsonObject(pod).metadata);
   const name = asString(metadata.name) ?? asString(metadata.generateName) ?? '(unnamed)';
-  const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences.map(asObject) : [];
+  const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences.map(asJsonObject) : [];
   const owner = owners.find((ref) => ref.controller === true) ?? owners[0] ?? {};
   const ownerKind = asString(owner.kind);
   const ownerName = asString(owner.name);
   if (ownerKind === undefined || ownerName === undefined) return { kind: 'Pod', name };
-  const deployment = deploymentOf(owner, ownerName, asObject(metadata.labels));
+  const deployment = deploymentOf(owner, ownerName, asJsonObject(metadata.labels));
   return deployment === undefined
     ? { kind: ownerKind, name: ownerName }
     : { kind: 'Deployment', name: deployment };
 }
 
 /** The Deployment behind an `apps` ReplicaSet named `<deployment>-<pod-template-hash>`. */
-function deploymentOf(owner: Json, ownerName: string, labels: Json): string | undefined {
+function deploymentOf(owner: JsonObject, ownerName: string, labels: JsonObject): string | undefined {
   const hash = asString(labels['pod-template-hash']);
   const apps = asString(owner.apiVersion)?.startsWith('apps/') === true;
   if (owner.kind !== 'ReplicaSet' || !apps || hash === undefined || !ownerName.endsWith(`-${hash}`)) {
@@ -96,7 +94,7 @@ function deploymentOf(owner: Json, ownerName: string, labels: Json): string | un
 
 /** A live Pod as an audit subject: the Pod as it is now, as admission would see it on CREATE. */
 export function subjectOfPod(pod: unknown): AuditSubject {
-  const metadata = asObject(asObject(pod).metadata);
+  const metadata = asJsonObject(asJsonObject(pod).metadata);
   return {
     namespace: asString(metadata.namespace) ?? '',
     workload: workloadOfPod(pod),

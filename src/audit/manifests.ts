@@ -10,6 +10,7 @@ import { LineCounter, isMap, isSeq, parseAllDocuments, type Document } from 'yam
 import type { AuditError, AuditSubject } from './report.js';
 import type { NamespaceLabels } from '../core/scope.js';
 import { extractWorkload, workloadKindOf } from './workloads.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
 
 export interface ManifestSet {
   readonly subjects: AuditSubject[];
@@ -23,10 +24,6 @@ export interface ManifestSet {
 export function emptyManifestSet(): ManifestSet {
   return { subjects: [], errors: [], ignored: 0, namespaces: new Map() };
 }
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 interface Context {
   readonly file: string;
@@ -57,20 +54,20 @@ function cleanMessage(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-function labelsOf(object: Json): NamespaceLabels {
-  const metadata = isObject(object.metadata) ? object.metadata : {};
-  const labels = isObject(metadata.labels) ? metadata.labels : {};
+function labelsOf(object: JsonObject): NamespaceLabels {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+  const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
   return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
 }
 
-function namespaceName(object: Json): string | undefined {
-  const name = isObject(object.metadata) ? object.metadata.name : undefined;
+function namespaceName(object: JsonObject): string | undefined {
+  const name = isJsonObject(object.metadata) ? object.metadata.name : undefined;
   const core = object.apiVersion === undefined || object.apiVersion === 'v1';
   return object.kind === 'Namespace' && core && typeof name === 'string' ? name : undefined;
 }
 
 /** A `List` (or `PodList`, `DeploymentList`... as the API returns them): its items, positioned. */
-function visitList(context: Context, object: Json, node: unknown): void {
+function visitList(context: Context, object: JsonObject, node: unknown): void {
   const kind = object.kind as string;
   const items = object.items as unknown[];
   const itemNodes = isMap(node) ? node.get('items', true) : undefined;
@@ -80,13 +77,13 @@ function visitList(context: Context, object: Json, node: unknown): void {
   items.forEach((item, index) => {
     const itemNode = isSeq(itemNodes) ? itemNodes.items[index] : node;
     const value =
-      implied !== undefined && isObject(item) && item.kind === undefined ? { ...implied, ...item } : item;
+      implied !== undefined && isJsonObject(item) && item.kind === undefined ? { ...implied, ...item } : item;
     visitObject(context, value, itemNode);
   });
 }
 
 function visitObject(context: Context, value: unknown, node: unknown): void {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     context.out.ignored += 1;
     return;
   }

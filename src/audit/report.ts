@@ -3,19 +3,19 @@
  * webhook uses (`mutatePod` as on CREATE), and a summary. Pure: sources (manifests, a live
  * cluster) hand in {@link AuditSubject}s; formatting lives in `table.ts`.
  */
-import { rewritePolicyOf, type Config, type Mode } from '../config/config.js';
+import type { Mode } from '../config/config.js';
 import { DOCKER_HUB, parseImageReference, repositoryOf } from '../core/image-ref.js';
 import {
+  POD_SKIP_REASONS,
   mutatePod,
   type ImageDecision,
   type ImageField,
   type MutationSettings,
   type PodSkipReason,
 } from '../core/mutate-pod.js';
-import { REWRITE_REASONS, createRewriter, type RewriteReason } from '../core/rewrite.js';
+import { REWRITE_REASONS, type RewriteReason } from '../core/rewrite.js';
 import { NAMESPACE_SKIP_REASONS, type NamespaceDecision, type NamespaceSkipReason } from '../core/scope.js';
-
-export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
+import { asJsonObject } from '../core/json.js';
 
 /**
  * Why an image field got its result: the engine's reasons for Pods the webhook acts on, or why the
@@ -60,6 +60,8 @@ export interface AuditItem {
   /** What the Pod gets (or would get): the proxied reference, or `image` as written. */
   readonly result: string;
   readonly reason: AuditReason;
+  /** The proxy target the image goes (or would go) to; null when it is not rewritten. */
+  readonly proxy: string | null;
   /** True when admission would change this image (in `enforce` it patches, in `audit` it reports). */
   readonly wouldRewrite: boolean;
   /** How the webhook sees the Pod; null when no webhook does (namespace or Pod skipped). */
@@ -124,19 +126,6 @@ export interface AuditReport {
   readonly errors: readonly AuditError[];
 }
 
-/** The core's settings from a configuration, exactly as the admission handler builds them. */
-export function mutationSettingsOf(config: Config): MutationSettings {
-  return {
-    rewriter: createRewriter(rewritePolicyOf(config)),
-    pullSecrets: config.pullSecrets,
-    excludedOwners: config.exclude.owners,
-  };
-}
-
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-
 function itemOf(
   subject: AuditSubject,
   image: ImageDecision,
@@ -154,6 +143,7 @@ function itemOf(
     image: decision.input,
     result: applies ? decision.output : decision.input,
     reason: outcome.reason,
+    proxy: applies && decision.rewritten ? (decision.proxy ?? null) : null,
     wouldRewrite: applies && decision.rewritten,
     mode: outcome.mode,
     normalized: decision.normalized ?? null,
@@ -189,7 +179,7 @@ export function auditSubject(
 
 /** The image fields of a Pod the webhook skips whole, enumerated by the core itself. */
 function imagesOf(subject: AuditSubject, settings: MutationSettings): readonly ImageDecision[] {
-  const spec = asObject(subject.object).spec;
+  const spec = asJsonObject(subject.object).spec;
   return mutatePod({ metadata: {}, spec }, settings, { kind: 'create' }).images;
 }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditCluster } from '../audit/cluster.js';
 import { emptyManifestSet, readManifests, type ManifestSet } from '../audit/manifests.js';
-import { ReportBuilder, mutationSettingsOf, type AuditError, type AuditReport } from '../audit/report.js';
+import { mutationSettingsOf } from '../admission/runtime.js';
+import { ReportBuilder, type AuditError, type AuditReport } from '../audit/report.js';
 import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { writeJson } from '../audit/json.js';
 import { formatTable, type TableOptions } from '../audit/table.js';
@@ -349,7 +350,7 @@ async function startReport(
   io: CommandIo,
 ): Promise<{ report: AuditReport } | { failed: AuditReport; status: number }> {
   try {
-    const config = await loadConfig(options.config);
+    const { config } = await loadConfig(options.config);
     return { report: await buildReport(options, config, io) };
   } catch (error) {
     // The JSON document is promised whatever happens: machines get the error inside it.

@@ -1,10 +1,11 @@
 /**
- * Prometheus metrics. Label sets are bounded: endpoints, outcomes, decision reasons and the
- * registries that have rules (anything else is `other`); never a per-image or per-Pod label.
+ * Prometheus metrics. Label sets are bounded: endpoints, outcomes, decision reasons, the
+ * registries that have rules (anything else is `other`) and the configured proxy targets; never a
+ * per-image or per-Pod label.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
-import { REWRITE_REASONS } from '../core/rewrite.js';
+import { REWRITE_REASONS, targetsOf, type RewriteRule } from '../core/rewrite.js';
 import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
 
 /** The label values every series starts with (at zero). */
@@ -32,8 +33,8 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Node's process_* and nodejs_* metrics (default true; tests turn them off). */
   readonly defaultMetrics?: boolean;
-  /** The registries with a rule: their image series exist from start, at zero. */
-  readonly knownRegistries?: Iterable<string>;
+  /** The configuration's rules: their image series (registries, targets) exist from start, at zero. */
+  readonly rules?: readonly RewriteRule[];
 }
 
 /** A fresh registry per app, so several apps (tests, the bench) never share counters. */
@@ -55,8 +56,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const images = new Counter({
     name: 'pullthrough_images_total',
-    help: 'Image fields decided, by endpoint, decision reason and upstream registry (registries without a rule are "other").',
-    labelNames: ['endpoint', 'reason', 'registry'] as const,
+    help: 'Image fields decided, by endpoint, decision reason, upstream registry (registries without a rule are "other") and the proxy target the image went to ("" when none).',
+    labelNames: ['endpoint', 'reason', 'registry', 'proxy'] as const,
     registers: [registry],
   });
   const reloads = new Counter({
@@ -73,14 +74,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
 
   zeroCounter(requests, labelCombinations({ endpoint: ENDPOINTS, result: RESULTS }));
+  const rules = options.rules ?? [];
+  const registries = [...new Set([...rules.map((rule) => rule.registry), 'other'])];
   zeroCounter(
     images,
-    labelCombinations({
-      endpoint: ENDPOINTS,
-      reason: REWRITE_REASONS,
-      registry: [...new Set([...(options.knownRegistries ?? []), 'other'])],
-    }),
+    labelCombinations({ endpoint: ENDPOINTS, reason: REWRITE_REASONS, registry: registries, proxy: [''] }),
   );
+  // A rewritten image names the target it went to: one series per rule target.
+  for (const rule of rules) {
+    zeroCounter(
+      images,
+      labelCombinations({
+        endpoint: ENDPOINTS,
+        reason: ['rewritten'],
+        registry: [rule.registry],
+        proxy: targetsOf(rule),
+      }),
+    );
+  }
   zeroCounter(reloads, [{ result: 'success' }, { result: 'failure' }]);
 
   return {
@@ -88,20 +99,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     observeReview(endpoint, summary, seconds, knownRegistries) {
       requests.inc({ endpoint, result: summary.outcome });
       duration.observe({ endpoint }, seconds);
-      // One increment per (reason, registry) rather than per image: a 50-container Pod is one or two.
-      const tally = new Map<string, { reason: string; registry: string; count: number }>();
+      // One increment per (reason, registry, proxy) rather than per image: a 50-container Pod is one or two.
+      // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
+      const tally = new Map<string, { reason: string; registry: string; proxy: string; count: number }>();
       for (const { decision } of summary.images) {
         const registry =
           decision.registry !== undefined && knownRegistries.has(decision.registry)
             ? decision.registry
             : 'other';
-        const key = `${decision.reason} ${registry}`;
+        const proxy = decision.proxy ?? '';
+        const key = `${decision.reason} ${registry} ${proxy}`;
         const entry = tally.get(key);
-        if (entry === undefined) tally.set(key, { reason: decision.reason, registry, count: 1 });
+        if (entry === undefined) tally.set(key, { reason: decision.reason, registry, proxy, count: 1 });
         else entry.count += 1;
       }
-      for (const { reason, registry, count } of tally.values())
-        images.inc({ endpoint, reason, registry }, count);
+      for (const { reason, registry, proxy, count } of tally.values())
+        images.inc({ endpoint, reason, registry, proxy }, count);
     },
     observeFailure(endpoint, result) {
       requests.inc({ endpoint, result });

@@ -194,12 +194,23 @@ describe('self-managed certificates against the real API server', () => {
       'RoleBinding',
       'ClusterRole',
       'ClusterRoleBinding',
+      // The replicas patch the caBundle under the policy that allows nothing else.
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
     ];
     const objects = inCluster.filter((m) => wanted.includes(m.kind));
     expect(objects.map((m) => m.kind).sort()).toEqual([...wanted].sort());
     await kubectl(env, ['apply', '-f', '-'], { input: asList(objects) });
     cleanups.push(() =>
       kubectl(env, ['delete', 'clusterrole,clusterrolebinding', fullname, '--ignore-not-found']),
+    );
+    cleanups.push(() =>
+      kubectl(env, [
+        'delete',
+        'validatingadmissionpolicy,validatingadmissionpolicybinding',
+        `${fullname}-webhook-config-guard`,
+        '--ignore-not-found',
+      ]),
     );
     const placeholder = await kubectlJson<any>(env, ['-n', ns, 'get', 'secret', `${fullname}-tls`]);
     expect(placeholder.type).toBe('Opaque');
@@ -291,7 +302,8 @@ describe('self-managed certificates against the real API server', () => {
     expect(await can('-n', ns, 'update', `secret/${fullname}-tls`)).toBe('yes');
     expect(await can('-n', ns, 'get', 'secret/some-other-secret')).toBe('no');
     expect(await can('-n', ns, 'list', 'secrets')).toBe('no');
-    expect(await can('-n', ns, 'create', 'secrets')).toBe('yes'); // documented: create cannot be scoped by name
+    // No create: it cannot be scoped by name, and the chart's placeholder is the Secret the server fills.
+    expect(await can('-n', ns, 'create', 'secrets')).toBe('no');
     expect(await can('-n', appNs, 'create', 'secrets')).toBe('no');
     expect(await can('patch', `mutatingwebhookconfiguration/${fullname}`)).toBe('yes');
     expect(await can('patch', 'mutatingwebhookconfiguration/someone-else')).toBe('no');
@@ -321,7 +333,7 @@ describe('self-managed certificates against the real API server', () => {
     cleanups.push(() => manager.close());
 
     // The server as `serve` wires it, with this manager as its certificate source.
-    const config = await loadConfig(configFile);
+    const { config } = await loadConfig(configFile);
     const runtime = createRuntime(config);
     const app = buildApp({
       runtime: () => runtime,

@@ -121,6 +121,24 @@ describe('TLS', () => {
     await expectStillServing();
   });
 
+  it('offers AEAD suites only: a TLS 1.2 client that offers only CBC suites is refused', async () => {
+    // Each client offers the suite for both certificate key types, so only the server's list can
+    // refuse it (Node's default list has both).
+    for (const ciphers of [
+      'ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256',
+      'ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384',
+      'ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA', // with a SHA-1 MAC
+    ]) {
+      const result = await handshake({ maxVersion: 'TLSv1.2', ciphers: `${ciphers}@SECLEVEL=0` });
+      expect(result.protocol, ciphers).toBeUndefined();
+      expect(result.error, ciphers).toBe('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    }
+    const socket = await secureSocket(port, { maxVersion: 'TLSv1.2' });
+    expect(socket.getCipher().name).toMatch(/^ECDHE-(RSA|ECDSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/);
+    socket.destroy();
+    await expectStillServing();
+  });
+
   it('never speaks plain HTTP on the HTTPS port', async () => {
     const before = tlsErrors.length;
     const outcome = await new Promise<string>((resolve) => {
