@@ -43,7 +43,7 @@ export async function runCheckConfig(args: readonly string[], io: CommandIo): Pr
   let status = 0;
   for (const file of positionals) {
     try {
-      io.stdout.write(`${file}: valid: ${describe(await loadConfig(file))}\n`);
+      io.stdout.write(`${file}: valid: ${describe((await loadConfig(file)).config)}\n`);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       io.stderr.write(`pullthrough check-config: ${error.message}\n`);
