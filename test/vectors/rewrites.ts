@@ -20,14 +20,14 @@
  * This file is data only.
  */
 
+import type { RewriteReason } from '../../src/core/rewrite.js';
+
 export interface RewriteRuleVector {
   /** Normalized upstream registry, e.g. 'docker.io', 'localhost:5000', '[::1]:5000'. */
   registry: string;
   /** Proxy prefix, host[:port]/project[/more], no scheme, no trailing slash. */
   proxy: string;
 }
-
-export type RewriteReason = 'rewritten' | 'no-rule' | 'excluded' | 'already-proxied' | 'invalid';
 
 export interface RewriteVector {
   /** What the case shows, as a sentence. */
