@@ -119,12 +119,12 @@ const FIELDS_OF: Readonly<Record<MutationKind['kind'], readonly (typeof CONTAINE
 function oldImages(mutation: MutationKind): Map<string, unknown> {
   const images = new Map<string, unknown>();
   if (mutation.kind === 'create') return images;
-  const spec = asObject(asObject(mutation.oldPod).spec);
+  const spec = asJsonObject(asJsonObject(mutation.oldPod).spec);
   for (const field of CONTAINER_FIELDS) {
     const list: unknown = spec[field];
     if (!Array.isArray(list)) continue;
     for (const item of list) {
-      const container = asObject(item);
+      const container = asJsonObject(item);
       images.set(`${field}/${String(container.name)}`, container.image);
     }
   }
@@ -134,7 +134,7 @@ function oldImages(mutation: MutationKind): Map<string, unknown> {
 /** Whether a container of the new Pod is one the mutation may touch. */
 function isCandidate(
   field: ImageField,
-  container: Json,
+  container: JsonObject,
   mutation: MutationKind,
   old: Map<string, unknown>,
 ): boolean {
@@ -150,27 +150,13 @@ function isCandidate(
 /** Every image field of the Pod in a stable order: init, regular, ephemeral containers, volumes. */
 function imageSlots(spec: JsonObject, mutation: MutationKind): ImageSlot[] {
   const slots: ImageSlot[] = [];
-<<<<<<< HEAD
-  const fields = mutation.kind === 'create' ? CONTAINER_FIELDS : (['ephemeralContainers'] as const);
-  const existingEphemeral =
-    mutation.kind === 'ephemeral-update'
-      ? namesOf(asJsonObject(asJsonObject(mutation.oldPod).spec).ephemeralContainers)
-      : new Set<unknown>();
-  for (const field of fields) {
-    const list = spec[field];
-    if (!Array.isArray(list)) continue;
-    list.forEach((item, index) => {
-      const container = asJsonObject(item);
-      if (field === 'ephemeralContainers' && existingEphemeral.has(container.name)) return;
-=======
   const old = oldImages(mutation);
   for (const field of FIELDS_OF[mutation.kind]) {
     const list = spec[field];
     if (!Array.isArray(list)) continue;
     list.forEach((item, index) => {
-      const container = asObject(item);
+      const container = asJsonObject(item);
       if (!isCandidate(field, container, mutation, old)) return;
->>>>>>> main
       const name = typeof container.name === 'string' ? container.name : `#${index}`;
       slots.push({ field, name, pointer: `/spec/${field}/${index}/image`, image: container.image });
     });
@@ -285,7 +271,7 @@ interface ImagePass {
 }
 
 /** Decides each image slot the mutation may touch; the image replacements and what they need. */
-function decideImages(spec: Json, settings: MutationSettings, mutation: MutationKind): ImagePass {
+function decideImages(spec: JsonObject, settings: MutationSettings, mutation: MutationKind): ImagePass {
   const pass: ImagePass = { images: [], patch: [], warnings: [], originals: {}, wantedSecrets: new Set() };
   const presentSecrets = namesOf(spec.imagePullSecrets);
   for (const slot of imageSlots(spec, mutation)) {
@@ -312,28 +298,8 @@ export function mutatePod(pod: unknown, settings: MutationSettings, mutation: Mu
   const skipped = skipReason(root, settings.excludedOwners);
   if (skipped !== undefined) return { skipped, images: [], patch: [], pullSecretsAdded: [], warnings: [] };
 
-<<<<<<< HEAD
   const spec = asJsonObject(root.spec);
-  const images: ImageDecision[] = [];
-  const patch: JsonPatchOperation[] = [];
-  const warnings: string[] = [];
-  const originals: Record<string, string> = {};
-  const wantedSecrets = new Set<string>();
-
-  for (const slot of imageSlots(spec, mutation)) {
-    if (typeof slot.image !== 'string') continue; // the API server's validation rejects these
-    const decision = settings.rewriter.rewrite(slot.image, settings.rewriteOptions);
-    images.push({ field: slot.field, name: slot.name, pointer: slot.pointer, decision });
-    if (decision.reason === 'invalid') warnings.push(describeInvalid(slot, decision));
-    if (!decision.rewritten) continue;
-    patch.push({ op: 'replace', path: slot.pointer, value: decision.output });
-    originals[`${slot.field}/${slot.name}`] = decision.input;
-    for (const secret of decision.rule?.pullSecrets ?? settings.pullSecrets) wantedSecrets.add(secret);
-  }
-=======
-  const spec = asObject(root.spec);
   const { images, patch, warnings, originals, wantedSecrets } = decideImages(spec, settings, mutation);
->>>>>>> main
   if (patch.length === 0) return { skipped, images, patch, pullSecretsAdded: [], warnings };
 
   if (mutation.kind === 'ephemeral-update') {
