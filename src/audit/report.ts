@@ -81,6 +81,18 @@ export interface AuditError {
   readonly message: string;
 }
 
+/** One pull secret in one namespace the /mutate webhook covers (live audit). */
+export interface PullSecretCheck {
+  readonly namespace: string;
+  readonly name: string;
+  readonly exists: boolean;
+  /** The Secret's type (`kubernetes.io/dockerconfigjson` is what the kubelet reads); null when absent. */
+  readonly type: string | null;
+}
+
+/** The type the kubelet needs for an `imagePullSecrets` entry that works with the cache. */
+export const PULL_SECRET_TYPE = 'kubernetes.io/dockerconfigjson';
+
 export interface AuditSummary {
   readonly source: 'cluster' | 'manifests';
   /** Pods (live), or Pod manifests plus Pod templates (manifests). */
@@ -104,6 +116,8 @@ export interface AuditSummary {
   readonly upstreamRepositories: readonly string[];
   /** Manifests: objects of kinds without a Pod template (Services, ConfigMaps, Namespaces...). */
   readonly ignoredObjects: number;
+  /** Live: each pull secret admission injects, in each namespace it rewrites; empty for manifests. */
+  readonly pullSecrets: readonly PullSecretCheck[];
 }
 
 export interface AuditReport {
@@ -177,6 +191,7 @@ export class ReportBuilder {
   private pods = 0;
   private podsToRewrite = 0;
   private ignored = 0;
+  private pullSecrets: readonly PullSecretCheck[] = [];
 
   constructor(
     private readonly source: AuditSummary['source'],
@@ -193,6 +208,10 @@ export class ReportBuilder {
 
   addError(error: AuditError): void {
     this.errors.push(error);
+  }
+
+  setPullSecrets(checks: readonly PullSecretCheck[]): void {
+    this.pullSecrets = checks;
   }
 
   addIgnored(count = 1): void {
@@ -234,6 +253,7 @@ export class ReportBuilder {
           .length,
         upstreamRepositories,
         ignoredObjects: this.ignored,
+        pullSecrets: this.pullSecrets,
       },
       items: this.items,
       errors: this.errors,

@@ -4,7 +4,7 @@
  * format itself is the JSON Schema in `schema.ts`; this module adds what a schema cannot say.
  * Parsing is pure; reading the file lives in `load.ts`.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { DOCKER_HUB, LEGACY_DOCKER_HUB } from '../core/image-ref.js';
 import { targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
@@ -155,11 +155,20 @@ export function rewritePolicyOf(config: Config): RewritePolicy {
 // Validation: the JSON Schema (`schema.ts`) through ajv, every error by path in words an operator
 // reads, then a small semantic pass for what a schema cannot say.
 
-// strictRequired off: the oneOf branches name properties declared beside them, not inside them.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
-ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-// `examples` and `default` are annotations; ajv knows them. Compiled once, at import.
-const validateDocument = ajv.compile(CONFIG_SCHEMA);
+let compiled: ValidateFunction | undefined;
+
+/**
+ * The schema's validator, compiled on first use (tens of milliseconds): the CLI without a
+ * configuration file never pays for it.
+ */
+function documentValidator(): ValidateFunction {
+  if (compiled !== undefined) return compiled;
+  // strictRequired off: the oneOf branches name properties declared beside them, not inside them.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  compiled = ajv.compile(CONFIG_SCHEMA);
+  return compiled;
+}
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -583,7 +592,8 @@ function semanticPass(raw: RawConfig, schema: readonly ConfigIssue[]): [ConfigRu
  * the schema's, and the semantic pass's over every part the schema accepted, in document order.
  */
 export function validateConfig(document: unknown, source: string): Config {
-  const schema = validateDocument(document) ? [] : schemaIssues(validateDocument.errors ?? []);
+  const validate = documentValidator();
+  const schema = validate(document) ? [] : schemaIssues(validate.errors ?? []);
   if (!isRecord(document)) throw new ConfigError(source, schema);
   const raw = document as RawConfig;
   const [rules, semantic] = semanticPass(raw, schema);

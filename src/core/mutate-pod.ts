@@ -256,8 +256,8 @@ function withoutMissingSecrets(
 ): RewriteDecision {
   if (missing.length === 0) return decision;
   warnings.push(
-    `${slot.field}/${slot.name}: image ${JSON.stringify(decision.input)} left as written: the Pod lacks imagePullSecrets ${missing.join(', ')} ` +
-      `that ${decision.proxy ?? 'the proxy'} needs, and they cannot be added to a running Pod; recreate the Pod to use the proxy`,
+    `${slot.field}/${slot.name}: image ${JSON.stringify(elide(decision.input))} left as written: the Pod lacks ` +
+      `imagePullSecrets ${missing.join(', ')}, which cannot be added to a running Pod`,
   );
   return { ...decision, output: decision.input, rewritten: false, reason: 'pull-secret-missing' };
 }

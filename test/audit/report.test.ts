@@ -136,6 +136,7 @@ describe('the audit report', () => {
     expect(AUDIT_REASONS).toEqual(expect.arrayContaining([...REWRITE_REASONS]));
     expect(report.summary).toEqual({
       source: 'cluster',
+      pullSecrets: [],
       pods: 4,
       workloads: 1,
       images: 7,

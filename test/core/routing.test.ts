@@ -64,3 +64,25 @@ describe('failover decisions', () => {
     expect(decision).toMatchObject({ reason: 'proxy-unhealthy', proxy: undefined, output: 'redis:7' });
   });
 });
+
+describe('edge cases of rule targets', () => {
+  it('treats a rule without any target as no rule (configuration validation refuses one)', () => {
+    const decision = createRewriter({ rules: [{ registry: 'docker.io' }], excludeImages: [] }).rewrite(
+      'nginx',
+    );
+    expect(decision).toMatchObject({ rewritten: false, reason: 'no-rule', output: 'nginx' });
+  });
+
+  it('names the failover target through which a proxied name would be too long', () => {
+    const long = `b.example.com/${'p'.repeat(40)}`;
+    const rewriter = createRewriter({
+      rules: [{ registry: 'docker.io', proxies: ['a.example.com/hub', long] }],
+      excludeImages: [],
+    });
+    const decision = rewriter.rewrite(`team/${'n'.repeat(220)}`);
+    expect(decision).toMatchObject({ rewritten: false, reason: 'invalid' });
+    expect(decision.error).toBe(
+      `the proxied name would be 266 characters long through ${long}; repository names are limited to 255`,
+    );
+  });
+});

@@ -151,7 +151,16 @@ async function installSyncRbac(
     '-f',
     valuesFile,
   ]);
-  const kinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+  // The admission policy too: the controller must do its work within what it allows.
+  const kinds = new Set([
+    'ServiceAccount',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Role',
+    'RoleBinding',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
+  ]);
   const objects = parseAllDocuments(stdout)
     .map(
       (doc) =>

@@ -226,7 +226,11 @@ describe('pullthrough admission against the e2e API server', () => {
 
     // A Pod whose images are all from Quay: nothing was rewritten, so it has no pull secret, and one
     // cannot be added to an existing Pod: the debug image is proxied and kubectl prints why it may fail.
-    await kubectlCreate(env, ns, pod('tool', { exporter: 'quay.io/prometheus/node-exporter:v1.8.2' }));
+    // Bound to a node that does not exist, so it never starts: the recorded review (the Pod before and
+    // after) carries no kubelet status, with or without the e2e node.
+    const toolPod = pod('tool', { exporter: 'quay.io/prometheus/node-exporter:v1.8.2' });
+    toolPod.spec.nodeName = 'e2e-no-such-node';
+    await kubectlCreate(env, ns, toolPod);
     const warned = await kubectlFull(env, [
       '-n',
       ns,
