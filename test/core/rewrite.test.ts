@@ -12,7 +12,7 @@ import { rewriteVectors } from '../vectors/rewrites.js';
 const H = 'harbor.ingress.local/proxy_cache';
 const D = '7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa';
 
-describe("design.md's table holds with the default configuration", () => {
+describe("the README's table holds with the default configuration", () => {
   const table: [string, string][] = [
     ['httpd', `${H}/library/httpd:latest`],
     ['nginx:1.26-alpine', `${H}/library/nginx:1.26-alpine`],

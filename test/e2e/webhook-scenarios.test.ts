@@ -1,4 +1,4 @@
-// The user scenarios (shared/docs/scenarios.md) against the real kube-apiserver of the e2e harness:
+// The user scenarios (the README and docs/rewriting.md) against the real kube-apiserver of the e2e harness:
 // pullthrough serve (the build in dist/) runs on 127.0.0.1, the chart's MutatingWebhookConfiguration
 // (url mode) points the API server at it through a recording proxy, and each test checks the stored
 // Pod, the AdmissionReview the API server sent, and (where it matters) that the rewritten reference

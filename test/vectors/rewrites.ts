@@ -1,5 +1,5 @@
 /**
- * Conformance vectors for the image rewrite (design.md, "Rewrite semantics").
+ * Conformance vectors for the image rewrite (docs/rewriting.md and the README's table).
  *
  * Decision for one image:
  * - the image is parsed as in `image-refs.ts`; an invalid one is left as written (`invalid`);
