@@ -1,7 +1,7 @@
 /** `pullthrough check-config`: validates configuration files exactly as `serve` loads them, for CI. */
-import { parseArgs } from 'node:util';
 import { ConfigError, type Config } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
+import { parseFlags } from './flags.js';
 import type { CommandIo } from './io.js';
 
 export const checkConfigHelp = `Usage: pullthrough check-config FILE...
@@ -27,7 +27,7 @@ function describe(config: Config): string {
 
 /** Runs the command; returns the exit status. */
 export async function runCheckConfig(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: [...args],
     allowPositionals: true,
     options: { help: { type: 'boolean', short: 'h', default: false } },
