@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { elideMiddle, formatColumns, shortenDigests } from '../../src/audit/table.js';
+import { elideMiddle, formatColumns, shortenDigests, wrapLines } from '../../src/audit/table.js';
 import { main } from '../../src/cli/main.js';
 import { removeTempFiles, run, tempFiles } from './run.js';
 
@@ -48,8 +48,10 @@ describe('the audit table fits the terminal', () => {
 
   it('fits 80 columns: each workload on its own line, its images below, long cells elided in the middle', async () => {
     const { stdout } = await runOn(['audit', '-f', join(dir, 'wide.yaml')], { columns: 80, isTTY: true });
+    // Every line, summary included, fits.
+    for (const line of stdout.replace(ANSI, '').split('\n'))
+      expect([...line].length, line).toBeLessThanOrEqual(80);
     const lines = tableLines(stdout.replace(ANSI, ''));
-    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
     expect(lines.slice(0, 2)).toEqual([
       'NAMESPACE  WORKLOAD  SOURCE',
       expect.stringMatching(/^ {2}CONTAINER +AS WRITTEN +RESULT +REASON$/),
@@ -109,6 +111,14 @@ describe('the audit table fits the terminal', () => {
 });
 
 describe('cells', () => {
+  it('wraps summary lines at spaces, continuations indented under their line', () => {
+    expect(wrapLines('  would move to the cache: 3 images, 2 distinct upstream repositories', 40)).toBe(
+      '  would move to the cache: 3 images, 2\n    distinct upstream repositories',
+    );
+    expect(wrapLines('short', 40)).toBe('short');
+    expect(wrapLines('x'.repeat(50), 40)).toBe('x'.repeat(50));
+  });
+
   it('elides the middle, keeping both ends, to exactly the width', () => {
     expect(elideMiddle('harbor.ingress.local/proxy_cache/library/nginx:1.26', 20)).toBe(
       'harbor…ry/nginx:1.26',
