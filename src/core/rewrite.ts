@@ -165,7 +165,7 @@ function compileRule(rule: RewriteRule): CompiledRule {
 }
 
 /** `host[:port]/path` with the host in lowercase: how two spellings of one proxy compare equal. */
-function lowercaseHost(target: string): string {
+export function lowercaseHost(target: string): string {
   const slash = target.indexOf('/');
   return slash === -1 ? target.toLowerCase() : target.slice(0, slash).toLowerCase() + target.slice(slash);
 }
