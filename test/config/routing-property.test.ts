@@ -45,7 +45,9 @@ const rule = fc.record(
   { requiredKeys: ['registry', 'targets'] },
 );
 
-function configOf(rules: readonly fc.RecordValue<typeof rule.constraints>[]): Config | undefined {
+type GeneratedRule = typeof rule extends fc.Arbitrary<infer T> ? T : never;
+
+function configOf(rules: readonly GeneratedRule[]): Config | undefined {
   const text = JSON.stringify({
     rules: rules.map((r) => ({
       registry: r.registry,
