@@ -3,7 +3,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { silentLogger, type Logger } from '../logger-port.js';
-import { createSelfSignedServing } from './self-signed.js';
 import { checkTlsMaterial, type CertificateInfo, type TlsMaterial } from './tls-material.js';
 
 /** Called with the new material after the serving certificate changed. */
@@ -248,6 +247,9 @@ export async function selfSignedTlsSource(
   opts: { extraDnsNames?: readonly string[]; caOutPath?: string; log?: Logger } = {},
 ): Promise<{ source: TlsSource; caPath: string }> {
   const log = opts.log ?? silentLogger;
+  // Loaded on this path only: certificate generation is the heaviest import, and the file and
+  // Secret paths never need it.
+  const { createSelfSignedServing } = await import('./self-signed.js');
   const { ca, material } = await createSelfSignedServing(
     opts.extraDnsNames ? { extraDnsNames: opts.extraDnsNames } : {},
   );
