@@ -24,5 +24,6 @@ COPY package.json ./
 # the only writes are the self-signed CA file under $TMPDIR (the chart mounts an emptyDir at /tmp).
 USER 65532:65532
 EXPOSE 8443
-ENTRYPOINT ["node", "/app/dist/bin.js"]
+# The bundle (npm run build makes it): one file to load instead of hundreds; see BENCHMARKS.md, start-up.
+ENTRYPOINT ["node", "/app/dist/bundle/bin.mjs"]
 CMD ["serve"]
