@@ -16,6 +16,11 @@ export const ERRORS = {
     statusCode: 400,
     message: 'the body is empty; expected an AdmissionReview',
   },
+  TOO_DEEP: {
+    code: 'PT_ERR_TOO_DEEP',
+    statusCode: 400,
+    message: 'the body is nested deeper than any Pod can be',
+  },
   BODY_TOO_LARGE: {
     code: 'PT_ERR_BODY_TOO_LARGE',
     statusCode: 413,

@@ -159,3 +159,44 @@ export function handleReview(
     summary: { ...summary, outcome: mutation.patch.length > 0 ? 'patched' : 'unchanged' },
   };
 }
+
+/**
+ * Checks proxied references before they are written (`verify.enabled`); resolves to those that could
+ * not be verified, and never rejects.
+ */
+export type ImageVerification = (references: readonly string[]) => Promise<ReadonlySet<string>>;
+
+/** Decides a review: synchronously, unless its proxied references must be verified first. */
+export type ReviewHandler = (
+  review: AdmissionReview,
+  endpoint: Endpoint,
+  runtime: AdmissionRuntime,
+  rewriteOptions?: RewriteOptions,
+) => ReviewResult | Promise<ReviewResult>;
+
+/** The proxied references a decided review writes into its Pod, in order, without repeats. */
+export function rewrittenReferences(images: readonly ImageDecision[]): string[] {
+  return [
+    ...new Set(images.filter((image) => image.decision.rewritten).map((image) => image.decision.output)),
+  ];
+}
+
+/**
+ * The admission route's handler. With verification on, a review is decided once and the references
+ * it would write are verified; only when some could not be is it decided again, leaving those as
+ * written, so every rule (mirror pods, opt-outs, excluded owners, proxy health) stays in one place.
+ */
+export function createReviewHandler(verify?: ImageVerification): ReviewHandler {
+  if (verify === undefined) return handleReview;
+  return (review, endpoint, runtime, rewriteOptions) => {
+    const decided = handleReview(review, endpoint, runtime, rewriteOptions);
+    if (!runtime.config.verify.enabled) return decided;
+    const references = rewrittenReferences(decided.summary.images);
+    if (references.length === 0) return decided;
+    return verify(references).then((unverifiedImages) =>
+      unverifiedImages.size === 0
+        ? decided
+        : handleReview(review, endpoint, runtime, { ...rewriteOptions, unverifiedImages }),
+    );
+  };
+}

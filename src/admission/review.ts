@@ -77,15 +77,42 @@ export const admissionReviewSchema = {
 
 /** The API server may truncate warnings past 256 characters (it asks for 120); cut them ourselves, readably. */
 const MAX_WARNING_LENGTH = 256;
+/**
+ * The API server keeps at most 4 KiB of warnings per request (16 at full length), so more is only
+ * bytes on the wire: past this many, the rest are counted in one last warning.
+ */
+export const MAX_WARNINGS = 20;
+/**
+ * An audit annotation lands in every audit event of the request; a Pod with thousands of images
+ * would otherwise write megabytes per event. Longer values are cut and say so.
+ */
+export const MAX_AUDIT_ANNOTATION_LENGTH = 8 * 1024;
 
-/** Image strings are user input: no control characters reach kubectl's terminal. */
-const sanitizeWarning = (text: string): string => {
-  // eslint-disable-next-line no-control-regex
-  const printable = text.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD');
-  return printable.length <= MAX_WARNING_LENGTH
-    ? printable
-    : `${printable.slice(0, MAX_WARNING_LENGTH - 1)}…`;
-};
+/**
+ * Image strings are user input: nothing that moves kubectl's cursor, hides or reorders text reaches
+ * its terminal: C0 and C1 controls (\p{Cc}), format characters such as bidi overrides and
+ * zero-width joiners (\p{Cf}), and the line and paragraph separators.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+/** Cuts `text` to `max` UTF-16 units without splitting a surrogate pair, marking the cut. */
+function cut(text: string, max: number, marker: string): string {
+  if (text.length <= max) return text;
+  let end = max - marker.length;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}${marker}`;
+}
+
+const sanitizeWarning = (text: string): string =>
+  cut(text.replace(UNPRINTABLE, '\uFFFD'), MAX_WARNING_LENGTH, '…');
+
+function boundedWarnings(warnings: readonly string[]): string[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings.map(sanitizeWarning);
+  const kept = warnings.slice(0, MAX_WARNINGS - 1).map(sanitizeWarning);
+  const omitted = warnings.length - kept.length;
+  return [...kept, `pullthrough: ${omitted} more warnings not shown (${warnings.length} in all)`];
+}
 
 /** Builds the response: `patchType`/`patch` only for a non-empty patch, empty lists and maps omitted. */
 export function buildReviewResponse(
@@ -99,7 +126,14 @@ export function buildReviewResponse(
     response.patchType = 'JSONPatch';
     response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
   }
-  if (warnings.length > 0) response.warnings = warnings.map(sanitizeWarning);
-  if (Object.keys(auditAnnotations).length > 0) response.auditAnnotations = { ...auditAnnotations };
+  if (warnings.length > 0) response.warnings = boundedWarnings(warnings);
+  if (Object.keys(auditAnnotations).length > 0) {
+    response.auditAnnotations = Object.fromEntries(
+      Object.entries(auditAnnotations).map(([key, value]) => [
+        key,
+        cut(value, MAX_AUDIT_ANNOTATION_LENGTH, `… (cut from ${value.length} characters)`),
+      ]),
+    );
+  }
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
 }

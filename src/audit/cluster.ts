@@ -11,7 +11,7 @@ import {
   type AuditSubject,
   type WorkloadRef,
 } from './report.js';
-import { namespaceDecision, type NamespaceLabels, type ScopeSettings } from './scope.js';
+import { namespaceDecision, type NamespaceLabels, type ScopeSettings } from '../core/scope.js';
 
 export interface PodListRequest {
   /** One namespace, or undefined for all. */

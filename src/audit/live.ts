@@ -2,16 +2,13 @@
  * The {@link ClusterLister} over a real API server, with @kubernetes/client-node (the only user of
  * the client in the audit). Plain paginated LISTs (`limit` + `continue`); never a watch.
  */
-import * as k8s from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { describeApiError, isApiStatus } from '../kube/api-errors.js';
+import { loadKubeConfig, type KubeClientOptions } from '../kube/client.js';
 import { ListExpiredError, type ClusterLister, type PodListRequest, type PodPage } from './cluster.js';
-import type { NamespaceLabels } from './scope.js';
+import type { NamespaceLabels } from '../core/scope.js';
 
-export interface KubeOptions {
-  /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount. */
-  readonly kubeconfig?: string | undefined;
-  /** A context of the kubeconfig; default: its current context. */
-  readonly context?: string | undefined;
-}
+export type KubeOptions = KubeClientOptions;
 
 export interface LiveCluster {
   readonly lister: ClusterLister;
@@ -19,65 +16,12 @@ export interface LiveCluster {
   readonly description: string;
 }
 
-/** Thrown for a kubeconfig that cannot be used (missing file, unknown context). */
-export class KubeConfigError extends Error {
-  override readonly name = 'KubeConfigError';
-}
-
 const NAMESPACE_PAGE_SIZE = 500;
-
-/** A short message for an API error: status code and the Status object's message. */
-export function describeApiError(error: unknown): string {
-  if (!(error instanceof k8s.ApiException)) return error instanceof Error ? error.message : String(error);
-  const { code, body } = error as k8s.ApiException<unknown>;
-  return `HTTP ${code}: ${statusMessage(body)}`;
-}
-
-function statusMessage(body: unknown): string {
-  let value: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body);
-    } catch {
-      return body === '' ? 'no details' : body;
-    }
-  }
-  if (value !== null && typeof value === 'object' && 'message' in value) return String(value.message);
-  return 'no details';
-}
-
-function isStatus(error: unknown, code: number): boolean {
-  return error instanceof k8s.ApiException && error.code === code;
-}
-
-function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  try {
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (error) {
-    const file = options.kubeconfig ?? process.env.KUBECONFIG ?? 'the default kubeconfig';
-    throw new KubeConfigError(
-      `cannot load ${file}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (options.context !== undefined) {
-    if (kc.getContextObject(options.context) === null) {
-      const known = kc.getContexts().map((context) => context.name);
-      throw new KubeConfigError(
-        `no context "${options.context}" in the kubeconfig (contexts: ${known.join(', ') || 'none'})`,
-      );
-    }
-    kc.setCurrentContext(options.context);
-  }
-  if (kc.getCurrentCluster() === null) throw new KubeConfigError('the kubeconfig has no current cluster');
-  return kc;
-}
 
 /** Connects (lazily: no request is made until the first list) to the cluster of a kubeconfig. */
 export function connectCluster(options: KubeOptions): LiveCluster {
   const kc = loadKubeConfig(options);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
   const server = kc.getCurrentCluster()?.server ?? '?';
 
   const listPods = async (request: PodListRequest): Promise<PodPage> => {
@@ -92,7 +36,7 @@ export function connectCluster(options: KubeOptions): LiveCluster {
           : await core.listNamespacedPod({ ...params, namespace: request.namespace });
       return { items: list.items, continueToken: list.metadata?._continue };
     } catch (error) {
-      if (isStatus(error, 410) && request.continueToken !== undefined) {
+      if (isApiStatus(error, 410) && request.continueToken !== undefined) {
         throw new ListExpiredError(describeApiError(error));
       }
       throw new Error(`listing Pods on ${server}: ${describeApiError(error)}`, { cause: error });
@@ -118,7 +62,7 @@ export function connectCluster(options: KubeOptions): LiveCluster {
       const object = await core.readNamespace({ name: namespace });
       return new Map([[namespace, object.metadata?.labels ?? {}]]);
     } catch (error) {
-      if (namespace !== undefined && isStatus(error, 404)) return new Map();
+      if (namespace !== undefined && isApiStatus(error, 404)) return new Map();
       throw new Error(describeApiError(error), { cause: error });
     }
   };

@@ -5,7 +5,7 @@
  */
 import { LineCounter, isMap, isSeq, parseAllDocuments, type Document } from 'yaml';
 import type { AuditError, AuditSubject } from './report.js';
-import type { NamespaceLabels } from './scope.js';
+import type { NamespaceLabels } from '../core/scope.js';
 import { extractWorkload, workloadKindOf } from './workloads.js';
 
 export interface ManifestSet {

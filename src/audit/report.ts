@@ -13,7 +13,7 @@ import {
   type PodSkipReason,
 } from '../core/mutate-pod.js';
 import { REWRITE_REASONS, createRewriter, type RewriteReason } from '../core/rewrite.js';
-import { NAMESPACE_SKIP_REASONS, type NamespaceDecision, type NamespaceSkipReason } from './scope.js';
+import { NAMESPACE_SKIP_REASONS, type NamespaceDecision, type NamespaceSkipReason } from '../core/scope.js';
 
 export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
 

@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import { auditCluster } from '../audit/cluster.js';
 import { emptyManifestSet, readManifests, type ManifestSet } from '../audit/manifests.js';
 import { ReportBuilder, mutationSettingsOf, type AuditError, type AuditReport } from '../audit/report.js';
-import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../audit/scope.js';
+import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { writeJson } from '../audit/json.js';
 import { formatTable } from '../audit/table.js';
 import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
+import { KubeConfigError } from '../kube/client.js';
 import type { CommandIo } from './io.js';
 
 export const auditHelp = `Usage: pullthrough audit [options]                 (the live cluster)
@@ -251,7 +252,7 @@ export async function runAudit(args: readonly string[], io: CommandIo): Promise<
     report = await buildReport(options, config, io);
   } catch (error) {
     io.stderr.write(`pullthrough audit: ${errorMessage(error)}\n`);
-    return error instanceof Error && error.name === 'KubeConfigError' ? 2 : 1;
+    return error instanceof KubeConfigError ? 2 : 1;
   }
   for (const error of report.errors) io.stderr.write(formatError(error));
   if (options.output === 'json') writeJson(report, (chunk) => io.stdout.write(chunk));

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger, flushLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { startServer } from '../server/start-server.js';
-import { TlsConfigError } from '../tls/create-tls-source.js';
+import { TlsConfigError } from '../server/create-tls-source.js';
 import type { CommandIo } from './io.js';
 import { untilSignal } from './until-signal.js';
 

@@ -1,9 +1,10 @@
 /** `pullthrough sync-secrets`: keeps a copy of the pull secret in every namespace the webhook rewrites. */
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import { SCOPES, type ScopeName, type ScopeSettings } from '../audit/scope.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { SCOPES, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { MODES, type Mode } from '../config/config.js';
+import { KubeConfigError, loadKubeConfig } from '../kube/client.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { checkTimings, type ElectionTimings } from '../sync/leader-elector.js';
 import { startSecretSync, type SecretSyncOptions } from '../sync/run.js';
@@ -84,18 +85,13 @@ function seconds(
   return parsed;
 }
 
-function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
+function kubeConfigOf(file: string | undefined): KubeConfig {
   try {
-    if (file === undefined) kc.loadFromDefault();
-    else kc.loadFromFile(file);
+    return loadKubeConfig({ kubeconfig: file });
   } catch (error) {
-    throw new UsageError(
-      `cannot load ${file ?? 'the kubeconfig'}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    if (error instanceof KubeConfigError) throw new UsageError(error.message);
+    throw error;
   }
-  if (kc.getCurrentCluster() === null) throw new UsageError('the kubeconfig has no current cluster');
-  return kc;
 }
 
 interface Flags {
@@ -165,7 +161,7 @@ function settingsOf(flags: Flags, excludedFlags: readonly string[], env: NodeJS.
       host: flags['metrics-host'] ?? '0.0.0.0',
       port: seconds('--metrics-port', flags['metrics-port'], { fallback: 8080, min: 0, max: 65_535 }),
     },
-    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    kubeConfig: kubeConfigOf(flags.kubeconfig),
   };
 }
 

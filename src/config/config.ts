@@ -7,14 +7,11 @@ import { parseDocument } from 'yaml';
 import { DOCKER_HUB, domainRegExp, repositoryPathRegExp } from '../core/image-ref.js';
 import type { RewritePolicy, RewriteRule } from '../core/rewrite.js';
 
-export const MODES = ['enforce', 'audit'] as const;
-export type Mode = (typeof MODES)[number];
+import type { OwnerExclusion } from '../core/mutate-pod.js';
+import { MODES, type Mode } from '../core/scope.js';
 
-export interface OwnerExclusion {
-  /** API group of the controlling owner; `""` for the core group. */
-  readonly apiGroup: string;
-  readonly kind: string;
-}
+// The core owns these types; re-exported for the configuration's readers.
+export { MODES, type Mode, type OwnerExclusion };
 
 /** How a proxy host is probed, and reached for verification (its scheme and TLS settings). */
 export interface ProbeSettings {

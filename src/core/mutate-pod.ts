@@ -6,7 +6,6 @@
  * The patch is built from the touched paths only (never a clone-and-diff of the whole Pod), so
  * fields pullthrough does not know are never dropped, reordered or rewritten. Pure: no I/O.
  */
-import type { OwnerExclusion } from '../config/config.js';
 import type { RewriteDecision, Rewriter, RewriteOptions } from './rewrite.js';
 
 export const ORIGINAL_IMAGES_ANNOTATION = 'pullthrough.io/original-images';
@@ -44,6 +43,13 @@ export interface PodMutation {
   readonly pullSecretsAdded: readonly string[];
   /** Human-readable notes for the AdmissionResponse (invalid images, secrets that cannot be added). */
   readonly warnings: readonly string[];
+}
+
+/** Pods controlled by an owner of this kind (a DaemonSet, say) are left as written. */
+export interface OwnerExclusion {
+  /** API group of the controlling owner; `""` for the core group. */
+  readonly apiGroup: string;
+  readonly kind: string;
 }
 
 export interface MutationSettings {
@@ -178,8 +184,17 @@ function annotationOperation(
   return { op: 'replace', path: key, value: JSON.stringify({ ...originals, ...previous }) };
 }
 
+/** Warnings are cut at 256 characters: an attacker-sized image is elided in the middle so the reason survives. */
+const MAX_WARNED_IMAGE_LENGTH = 80;
+
+function elide(text: string): string {
+  if (text.length <= MAX_WARNED_IMAGE_LENGTH) return text;
+  const half = MAX_WARNED_IMAGE_LENGTH / 2;
+  return `${text.slice(0, half)}…${text.slice(-half)}`;
+}
+
 function describeInvalid(slot: ImageSlot, decision: RewriteDecision): string {
-  return `${slot.field}/${slot.name}: image ${JSON.stringify(decision.input)} left as written: ${decision.error ?? 'invalid'}`;
+  return `${slot.field}/${slot.name}: image ${JSON.stringify(elide(decision.input))} left as written: ${decision.error ?? 'invalid'}`;
 }
 
 /** Pull secrets and annotations cannot change through the ephemeral-containers subresource: say what is missing. */

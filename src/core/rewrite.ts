@@ -11,6 +11,7 @@ import {
   suffixOf,
   type ImageReference,
 } from './image-ref.js';
+import { compileGlob } from './glob.js';
 
 /**
  * Why an image got the output it got. Logs, metrics, warnings and the audit report share these,
@@ -72,19 +73,36 @@ export interface RewriteOptions {
 
 export interface Rewriter {
   rewrite(image: string, options?: RewriteOptions): RewriteDecision;
+  /** What the decision cache holds now: for tests and memory accounting. */
+  cacheUsage(): { readonly entries: number; readonly characters: number };
 }
 
-/** Turns an exclusion glob into an anchored RegExp: `*` any run of characters, `?` one. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`);
-}
+/**
+ * The longest reference any registry can serve: a DNS name (253) and `:65535`, `/`, a repository
+ * path (255, distribution's limit), `:` and a tag (128), `@sha512:` and 128 hex digits: 780
+ * characters. 1024 leaves room for the grammar's slack (an IPv6 literal, a longer port) and
+ * refuses the 2.5 MB "domains" the grammar alone would accept, before the parser or cache sees them.
+ */
+export const MAX_IMAGE_REFERENCE_LENGTH = 1024;
 
 /** Images repeat across Pods (every replica of a Deployment), so decisions are kept in a bounded cache. */
 const DECISION_CACHE_LIMIT = 4096;
+/**
+ * The cache is also bounded by the characters it holds (inputs are bounded above, but outputs,
+ * normalized forms and errors add up): 4096 decisions of ordinary images use a fraction of this.
+ */
+export const DECISION_CACHE_CHARACTERS = 2 * 1024 * 1024;
+
+/** Characters a decision keeps alive (its strings); the object overhead is small and constant. */
+function charactersOf(decision: RewriteDecision): number {
+  return (
+    decision.input.length +
+    (decision.output === decision.input ? 0 : decision.output.length) +
+    (decision.normalized?.length ?? 0) +
+    (decision.error?.length ?? 0) +
+    64
+  );
+}
 
 function decide(
   input: string,
@@ -106,11 +124,15 @@ function decide(
 export function createRewriter(policy: RewritePolicy): Rewriter {
   const rulesByRegistry = new Map(policy.rules.map((rule) => [rule.registry, rule]));
   const proxyPrefixes = policy.rules.map((rule) => `${rule.proxy}/`);
-  const exclusions = policy.excludeImages.map(globToRegExp);
+  const exclusions = policy.excludeImages.map(compileGlob);
   // Decisions without proxy health or verification depend only on the image: cache them whole.
   const cache = new Map<string, RewriteDecision>();
 
   const decideStatically = (image: string): RewriteDecision => {
+    if (image.length > MAX_IMAGE_REFERENCE_LENGTH) {
+      const error = `the reference is ${image.length} characters long; image references are limited to ${MAX_IMAGE_REFERENCE_LENGTH}`;
+      return decide(image, { reason: 'invalid', error });
+    }
     let ref: ImageReference;
     try {
       ref = parseImageReference(image);
@@ -124,7 +146,7 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
     if (proxyPrefixes.some((prefix) => repository.startsWith(prefix))) {
       return decide(image, { ...known, reason: 'already-proxied' });
     }
-    if (exclusions.some((glob) => glob.test(normalized) || glob.test(repository))) {
+    if (exclusions.some((matches) => matches(normalized) || matches(repository))) {
       return decide(image, { ...known, reason: 'excluded' });
     }
     const rule = rulesByRegistry.get(ref.domain);
@@ -143,16 +165,29 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
     });
   };
 
+  let cachedCharacters = 0;
   const cachedDecision = (image: string): RewriteDecision => {
     const hit = cache.get(image);
     if (hit !== undefined) return hit;
     const decision = decideStatically(image);
-    if (cache.size >= DECISION_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    // An oversized image is refused without parsing; keeping it would only let it occupy memory.
+    if (image.length > MAX_IMAGE_REFERENCE_LENGTH) return decision;
+    const characters = charactersOf(decision);
+    while (
+      cache.size > 0 &&
+      (cache.size >= DECISION_CACHE_LIMIT || cachedCharacters + characters > DECISION_CACHE_CHARACTERS)
+    ) {
+      const [oldestImage, oldest] = cache.entries().next().value as [string, RewriteDecision];
+      cache.delete(oldestImage);
+      cachedCharacters -= charactersOf(oldest);
+    }
     cache.set(image, decision);
+    cachedCharacters += characters;
     return decision;
   };
 
   return {
+    cacheUsage: () => ({ entries: cache.size, characters: cachedCharacters }),
     rewrite(image: string, options?: RewriteOptions): RewriteDecision {
       const decision = cachedDecision(image);
       const rule = decision.rule;

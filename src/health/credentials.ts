@@ -149,11 +149,9 @@ export function secretCredentials(
 export function kubernetesSecretReader(): SecretReader {
   let api: Promise<import('@kubernetes/client-node').CoreV1Api> | undefined;
   return async (namespace, name) => {
-    api ??= import('@kubernetes/client-node').then(({ KubeConfig, CoreV1Api }) => {
-      const config = new KubeConfig();
-      config.loadFromDefault();
-      return config.makeApiClient(CoreV1Api);
-    });
+    api ??= Promise.all([import('@kubernetes/client-node'), import('../kube/client.js')]).then(
+      ([{ CoreV1Api }, { loadKubeConfig }]) => loadKubeConfig().makeApiClient(CoreV1Api),
+    );
     const secret = await (await api).readNamespacedSecret({ namespace, name });
     return { type: secret.type, data: secret.data };
   };

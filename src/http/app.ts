@@ -11,11 +11,15 @@ import Fastify, {
 } from 'fastify';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { Logger } from 'pino';
-import { handleReview, type Endpoint, type ReviewSummary } from '../admission/handle-review.js';
+import {
+  createReviewHandler,
+  type Endpoint,
+  type ImageVerification,
+  type ReviewSummary,
+} from '../admission/handle-review.js';
 import type { AdmissionRuntime } from '../admission/runtime.js';
 import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
 import type { RewriteOptions } from '../core/rewrite.js';
-import type { ReviewVerifier } from '../health/verify-review.js';
 import { ERRORS, errorBody, type ErrorDefinition } from '../errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -32,6 +36,28 @@ export const HEADERS_TIMEOUT_MS = 5_000;
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** Node enforces the two timeouts above only when it checks; its default check interval is 30 s. */
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+/**
+ * A socket with no traffic either way for this long is closed: a client that stops reading its
+ * answer stalls our writes, and without this it would hold the answer in memory forever.
+ */
+export const SOCKET_IDLE_TIMEOUT_MS = 15_000;
+/**
+ * Idle keep-alive connections close after this: shorter than the API server's idle timeout (Go's
+ * 90 s), so the server side closes first and the API server never reuses a half-closed socket.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
+/**
+ * Connections beyond this are dropped at accept. The API server opens one per concurrent webhook
+ * call; 1024 covers bursts of Pod creation and caps what idle sockets (about 50 KB each with TLS)
+ * can hold.
+ */
+export const MAX_CONNECTIONS = 1024;
+/**
+ * The deepest a review of a Pod can be is about 20 levels (review → request → object → spec →
+ * affinity → … → values, or the same under `managedFields[].fieldsV1`). Deeper bodies are refused
+ * by a linear scan before JSON.parse, whose cost grows badly with nesting.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 export interface AppDependencies {
   /** The configuration in force; read per request so reloads apply to the next review. */
@@ -39,7 +65,7 @@ export interface AppDependencies {
   /** Proxy health, cached by a background prober; never a network call on the request path. */
   readonly rewriteOptions?: () => RewriteOptions | undefined;
   /** Optional per-image verification (`verify.enabled`): the one network call, under a strict budget. */
-  readonly verifyReview?: ReviewVerifier;
+  readonly verifyImages?: ImageVerification;
   readonly metrics: Metrics;
   /** Ready once TLS and configuration are loaded (and until shutdown starts). */
   readonly isReady: () => boolean;
@@ -47,6 +73,33 @@ export interface AppDependencies {
   /** TLS for the listening server; omit for `inject`-only tests. */
   readonly https?: HttpsOptions;
   readonly bodyLimit?: number;
+  /** Overrides {@link MAX_CONNECTIONS} (tests). */
+  readonly maxConnections?: number;
+}
+
+/**
+ * How deeply `text` nests arrays and objects, stopping once past `limit`. Brackets inside strings
+ * do not count. Linear, no allocation: it runs before JSON.parse on every body.
+ */
+export function exceedsJsonDepth(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (code === 0x5d || code === 0x7d) {
+      depth -= 1;
+    }
+  }
+  return false;
 }
 
 /** Fastify's own codes for body problems, mapped onto ours. */
@@ -56,6 +109,7 @@ const bodyErrors: Readonly<Record<string, ErrorDefinition>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ERRORS.BODY_TOO_LARGE,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ERRORS.BAD_JSON,
+  [ERRORS.TOO_DEEP.code]: ERRORS.TOO_DEEP,
 };
 
 function classify(error: FastifyError): { definition: ErrorDefinition; detail: string | undefined } {
@@ -98,6 +152,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: SOCKET_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // One line per admission, written by the route itself, instead of fastify's two per request.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -107,8 +163,22 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     },
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  app.server.maxConnections = deps.maxConnections ?? MAX_CONNECTIONS;
   // The API server always sends application/json; anything else is a client mistake (415).
   app.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser (prototype-poisoning checks included), behind the depth scan.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (exceedsJsonDepth(body as string, MAX_JSON_DEPTH)) {
+      done(
+        Object.assign(new Error(ERRORS.TOO_DEEP.message), { code: ERRORS.TOO_DEEP.code, statusCode: 400 }),
+        undefined,
+      );
+      return;
+    }
+    void parseJson(request, body as string, done);
+  });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { definition, detail } = classify(error);
@@ -132,6 +202,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   // (which walks every wildcard path) keeps it cheap on the hot path.
   const admissionLog = deps.logger?.child({}, { redact: [] });
 
+  const handleReview = createReviewHandler(deps.verifyImages);
   const admission =
     (endpoint: Endpoint) =>
     async (
@@ -140,11 +211,12 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     ): Promise<FastifyReply> => {
       const started = process.hrtime.bigint();
       const runtime = deps.runtime();
-      let options = deps.rewriteOptions?.();
-      if (deps.verifyReview !== undefined && runtime.config.verify.enabled) {
-        options = await deps.verifyReview(request.body, endpoint, runtime, options);
-      }
-      const { response, summary } = handleReview(request.body, endpoint, runtime, options);
+      const { response, summary } = await handleReview(
+        request.body,
+        endpoint,
+        runtime,
+        deps.rewriteOptions?.(),
+      );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.observeReview(endpoint, summary, seconds, runtime.registries);
       logSummary(admissionLog ?? request.log, endpoint, summary, seconds);

@@ -29,17 +29,26 @@ import {
   type CertificatePolicy,
   type ManagedCertificates,
 } from './certificate-plan.js';
-import { ConflictError, isPermanentApiError, type CertificateStore } from './certificate-store.js';
+import { ConflictError, isPermanentApiError } from './api-errors.js';
+import type { CertificateStore } from './certificate-store.js';
 
 /** Timer functions, injectable so tests run the periodic check and retries by hand. */
 export interface Timers {
-  setTimeout(fn: () => unknown, ms: number): unknown;
+  /** `keepAlive`: the timer alone keeps the process running (the start-up retry wait). */
+  setTimeout(fn: () => unknown, ms: number, opts?: { keepAlive?: boolean }): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-/** Node timers, unref'ed: a pending rotation check must never keep the process alive on shutdown. */
+/**
+ * Node timers, unref'ed unless `keepAlive`: a pending rotation check must never keep the process
+ * alive on shutdown, but the start-up retry wait is all there is to run before serving, and an
+ * unref'ed one would let Node exit with status 0 in the middle of it.
+ */
 export const nodeTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  setTimeout: (fn, ms, opts) => {
+    const timer = setTimeout(fn, ms);
+    return opts?.keepAlive ? timer : timer.unref();
+  },
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
@@ -65,8 +74,14 @@ export interface CertificateManagerOptions {
   caBundleRetry?: { initialMs: number; maxMs: number };
   /** Write conflicts tolerated in one reconcile before giving up until the next check. Default 5. */
   maxConflicts?: number;
-  /** Attempts of the first reconcile before start-up fails (permanent API errors fail at once). Default 5. */
+  /**
+   * Attempts of the first reconcile before start-up fails. Default: unlimited, since an API server
+   * that is unreachable for now (starting, or a network not ready yet) is worth waiting for, with
+   * readiness failing meanwhile. Permanent API errors (400, 401, 403, 422) fail at once.
+   */
   startupAttempts?: number;
+  /** Longest wait between two start-up attempts (the backoff starts at `caBundleRetry.initialMs`). Default 10 s. */
+  startupRetryMaxMs?: number;
 }
 
 type ResolvedOptions = Required<Omit<CertificateManagerOptions, 'ipAddresses'>>;
@@ -82,7 +97,8 @@ const MANAGER_DEFAULTS = {
   renewBeforeFraction: 1 / 3,
   caBundleRetry: { initialMs: 1000, maxMs: 60_000 },
   maxConflicts: 5,
-  startupAttempts: 5,
+  startupAttempts: Number.POSITIVE_INFINITY,
+  startupRetryMaxMs: 10_000,
 } satisfies Partial<CertificateManagerOptions>;
 
 // `{ ...defaults, ...opts }` would let an explicit `undefined` override a default.
@@ -122,17 +138,24 @@ export class CertificateManager implements TlsSource {
     };
   }
 
-  /** First reconcile (with retries for transient errors), then the periodic check. */
+  /**
+   * First reconcile, retried with backoff for as long as errors are transient (so the process never
+   * ends before it serves: the wait keeps it alive), then the periodic check.
+   */
   async start(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.reconcile();
         break;
       } catch (err) {
-        if (isPermanentApiError(err) || attempt >= this.#opts.startupAttempts) throw err;
-        this.#opts.log.warn({ err, attempt }, 'cannot set up the certificate Secret yet; retrying');
+        if (isPermanentApiError(err) || attempt >= this.#opts.startupAttempts || this.#closed) throw err;
+        const retryInMs = Math.min(this.#backoff(attempt - 1), this.#opts.startupRetryMaxMs);
+        this.#opts.log.warn(
+          { err, attempt, retryInMs },
+          'cannot set up the certificate Secret yet; retrying',
+        );
         await new Promise<void>((resolve) =>
-          this.#opts.timers.setTimeout(() => resolve(), this.#backoff(attempt - 1)),
+          this.#opts.timers.setTimeout(() => resolve(), retryInMs, { keepAlive: true }),
         );
       }
     }

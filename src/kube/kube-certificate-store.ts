@@ -1,14 +1,14 @@
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
-  KubeConfig,
+  type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { ConflictError, httpStatusOf } from './api-errors.js';
+import { loadKubeConfig } from './client.js';
 import {
-  ConflictError,
-  httpStatusOf,
   type CertificateStore,
   type SecretData,
   type StoredSecret,
@@ -17,7 +17,7 @@ import {
 
 /** Options for {@link kubeCertificateStore}. */
 export interface KubeCertificateStoreOptions {
-  /** Default: `loadFromDefault()` (KUBECONFIG, ~/.kube/config, or the in-cluster service account). */
+  /** Default: {@link loadKubeConfig} (KUBECONFIG, ~/.kube/config, or the in-cluster service account). */
   kubeConfig?: KubeConfig;
   namespace: string;
   secretName: string;
@@ -67,7 +67,7 @@ class KubeCertificateStore implements CertificateStore {
   #lastRead: V1Secret | undefined;
 
   constructor(opts: KubeCertificateStoreOptions) {
-    const kc = opts.kubeConfig ?? defaultKubeConfig();
+    const kc = opts.kubeConfig ?? loadKubeConfig();
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#admission = kc.makeApiClient(AdmissionregistrationV1Api);
     this.#namespace = opts.namespace;
@@ -202,11 +202,4 @@ class KubeCertificateStore implements CertificateStore {
     if (this.#webhookConfigName === undefined) throw new Error('no webhook configuration name was given');
     return this.#webhookConfigName;
   }
-}
-
-/** KubeConfig from the environment: in a pod, the service account; elsewhere KUBECONFIG or ~/.kube/config. */
-export function defaultKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
 }

@@ -16,9 +16,9 @@ import { buildApp } from '../http/app.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { createImageVerifier } from '../health/image-verifier.js';
 import { createProxyProber } from '../health/proxy-prober.js';
-import { createReviewVerifier } from '../health/verify-review.js';
+import { createImageVerification } from '../health/verify-images.js';
 import { attachTlsReload, secureContextOptions } from '../tls/attach.js';
-import { createTlsSource, type TlsFlags, type TlsMode } from '../tls/create-tls-source.js';
+import { createTlsSource, type TlsFlags, type TlsMode } from './create-tls-source.js';
 
 export interface ServerOptions {
   readonly configPath?: string | undefined;
@@ -68,14 +68,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const prober = createProxyProber({ config, metrics, logger: log.child({ component: 'health' }) });
   const verifier = createImageVerifier({ config, logger: log.child({ component: 'verify' }) });
-  const verifyReview = createReviewVerifier({ verifier, logger: log.child({ component: 'verify' }) });
+  const verifyImages = createImageVerification({ verifier, logger: log.child({ component: 'verify' }) });
 
   const tls = await createTlsSource(options.tls, { log: log.child({ component: 'tls' }) });
   let ready = false;
   const app = buildApp({
     runtime: () => runtime,
     rewriteOptions: () => ({ unhealthyProxies: prober.unhealthyProxies() }),
-    verifyReview,
+    verifyImages,
     metrics,
     isReady: () => ready,
     logger: log,

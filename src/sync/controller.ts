@@ -9,8 +9,7 @@
  * writing at once, between two writes, not at the end of the plan.
  */
 import type { Logger } from 'pino';
-import { describeApiError } from '../audit/live.js';
-import { ConflictError } from '../kube/certificate-store.js';
+import { ConflictError, describeApiError } from '../kube/api-errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { SecretWriter, SyncSources } from './kube-adapters.js';
 import type { SyncMetrics, WriteAction } from './metrics.js';

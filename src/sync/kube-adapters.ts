@@ -6,7 +6,7 @@
  */
 import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ConflictError, httpStatusOf } from '../kube/certificate-store.js';
+import { ConflictError, httpStatusOf } from '../kube/api-errors.js';
 import type { SyncInput } from './plan.js';
 import { WatchedCollection } from './watched-collection.js';
 

@@ -4,7 +4,7 @@
  * update on that Lease (scoped by resourceNames), create on leases (cannot be scoped by name).
  */
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { ConflictError, httpStatusOf } from '../kube/certificate-store.js';
+import { ConflictError, httpStatusOf } from '../kube/api-errors.js';
 import type { LeaseRecord, ObservedLease } from './leader-elector.js';
 import type { LeaseStore } from './leader-election.js';
 

@@ -4,7 +4,7 @@
  * @kubernetes/client-node; tests with a fake), timers and clock are injectable.
  */
 import type { Logger } from 'pino';
-import { ConflictError } from '../kube/certificate-store.js';
+import { ConflictError } from '../kube/api-errors.js';
 import { LeaderElector, type ElectionStep, type ObservedLease, type LeaseRecord } from './leader-elector.js';
 
 /** One Lease, named when the store is built. */

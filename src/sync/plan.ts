@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
-import { namespaceDecision, type ScopeSettings } from '../audit/scope.js';
+import { namespaceDecision, type ScopeSettings } from '../core/scope.js';
 
 export const MANAGED_BY_LABEL = 'pullthrough.io/managed-by';
 export const MANAGED_BY_VALUE = 'secret-sync';

@@ -6,7 +6,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ScopeSettings } from '../audit/scope.js';
+import type { ScopeSettings } from '../core/scope.js';
 import { SecretSyncController } from './controller.js';
 import { kubeSecretWriter, kubeSyncSources, type SecretWriter, type SyncSources } from './kube-adapters.js';
 import { kubeLeaseStore } from './kube-lease-store.js';

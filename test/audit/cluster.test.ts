@@ -7,7 +7,7 @@ import {
   type PodListRequest,
 } from '../../src/audit/cluster.js';
 import { mutationSettingsOf } from '../../src/audit/report.js';
-import type { NamespaceLabels, ScopeSettings } from '../../src/audit/scope.js';
+import type { NamespaceLabels, ScopeSettings } from '../../src/core/scope.js';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
 
 const settings = mutationSettingsOf(DEFAULT_CONFIG);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyManifestSet, readManifests } from '../../src/audit/manifests.js';
 import { ReportBuilder, mutationSettingsOf, type AuditReport } from '../../src/audit/report.js';
-import { namespaceDecision, type ScopeSettings } from '../../src/audit/scope.js';
+import { namespaceDecision, type ScopeSettings } from '../../src/core/scope.js';
 import { DEFAULT_CONFIG, parseConfig, type Config } from '../../src/config/config.js';
 import { GRAFANA_LIKE_OUTPUT, KUSTOMIZE_OUTPUT } from './fixtures.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { namespaceDecision, type ScopeSettings } from '../../src/audit/scope.js';
+import { namespaceDecision, type ScopeSettings } from '../../src/core/scope.js';
 import { findHelm } from './tools.js';
 
 const LABEL = 'pullthrough.io/rewrite';

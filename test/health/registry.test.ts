@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleReview } from '../../src/admission/handle-review.js';
+import { createReviewHandler } from '../../src/admission/handle-review.js';
 import { createRuntime } from '../../src/admission/runtime.js';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import { createImageVerifier, type ImageVerifier } from '../../src/health/image-verifier.js';
 import { createProxyProber, type ProxyProber } from '../../src/health/proxy-prober.js';
-import { createReviewVerifier } from '../../src/health/verify-review.js';
+import { createImageVerification } from '../../src/health/verify-images.js';
 import { createReview } from '../fixtures/load.js';
 import { decodePatch, testApp, type TestApp } from '../helpers/app.js';
 import { captureLogger } from './fakes.js';
@@ -47,8 +47,8 @@ const ruleFor = (host: string, scheme = 'http'): string => `rules:
 async function verifyAndHandle(config: Config, verifier: ImageVerifier, images: string[]) {
   const runtime = createRuntime(config);
   const review = createReview(pod(images));
-  const options = await createReviewVerifier({ verifier })(review, 'mutate', runtime, undefined);
-  const { response, summary } = handleReview(review, 'mutate', runtime, options);
+  const handleReview = createReviewHandler(createImageVerification({ verifier }));
+  const { response, summary } = await handleReview(review, 'mutate', runtime);
   return { patch: decodePatch(response.response), warnings: response.response.warnings ?? [], summary };
 }
 

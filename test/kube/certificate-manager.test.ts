@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  nodeTimers,
   startCertificateManager,
   type CertificateManager,
   type CertificateManagerOptions,
@@ -46,6 +47,16 @@ async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): 
   });
   managers.push(manager);
   return manager;
+}
+
+/** The start-up retry wait once the failed attempt has scheduled it (the fake store answers in microtasks). */
+async function nextKeepAliveWait(timers: ManualTimers): Promise<number> {
+  for (let turn = 0; turn < 100; turn++) {
+    const [wait] = timers.pendingKeepAlive();
+    if (wait !== undefined) return wait;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('no start-up retry was scheduled');
 }
 
 const caOf = (m: TlsMaterial): string => splitPemCertificates(m.ca ?? '')[0] ?? '';
@@ -316,6 +327,48 @@ describe('certificate manager: failures and shutdown', () => {
     w.store.failWith = Object.assign(new Error('secrets "certs" is forbidden'), { code: 403 });
     await expect(start(w)).rejects.toThrow(/forbidden/);
     expect(w.store.calls.getSecret).toBe(1);
+  });
+
+  it('start-up retries an unreachable API server for as long as it is down, every wait keeping the process alive, then serves', async () => {
+    const w = world();
+    w.store.failWith = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), {
+      code: 'ECONNREFUSED',
+    });
+    let settled = false;
+    const starting = start(w, { manageCaBundle: false, startupRetryMaxMs: 4000 }).finally(() => {
+      settled = true;
+    });
+
+    const waits: number[] = [];
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      // More attempts than the 5 start-up used to allow before giving up.
+      const wait = await nextKeepAliveWait(w.timers);
+      waits.push(wait);
+      await w.timers.advance(wait);
+    }
+    expect(settled).toBe(false);
+    expect(waits).toEqual([1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000]);
+    expect(w.store.calls.getSecret).toBe(9);
+
+    w.store.failWith = undefined;
+    await w.timers.advance(await nextKeepAliveWait(w.timers));
+    const manager = await starting;
+    expect(manager.current().cert).toBe(w.store.secret?.data[SECRET_KEYS.cert]);
+    // Serving now: only the periodic check is left, and it never holds the process open.
+    expect(w.timers.pendingKeepAlive()).toEqual([]);
+    expect(w.timers.pending()).toEqual([CHECK_MS]);
+  });
+
+  it("Node's timers keep the process alive only for the start-up wait, not for periodic checks", () => {
+    const wait = nodeTimers.setTimeout(() => undefined, 60_000, { keepAlive: true }) as NodeJS.Timeout;
+    const check = nodeTimers.setTimeout(() => undefined, 60_000) as NodeJS.Timeout;
+    try {
+      expect(wait.hasRef()).toBe(true);
+      expect(check.hasRef()).toBe(false);
+    } finally {
+      nodeTimers.clearTimeout(wait);
+      nodeTimers.clearTimeout(check);
+    }
   });
 
   it('a failing periodic check keeps serving the current certificate and tries again later', async () => {

@@ -1,6 +1,6 @@
 import type { Timers } from '../../src/kube/certificate-manager.js';
+import { ConflictError } from '../../src/kube/api-errors.js';
 import {
-  ConflictError,
   type CertificateStore,
   type SecretData,
   type StoredSecret,
@@ -113,12 +113,20 @@ export class FakeCertificateStore implements CertificateStore {
 export class ManualTimers implements Timers {
   #now = 0;
   #nextId = 0;
-  readonly #pending = new Map<number, { at: number; fn: () => unknown }>();
+  readonly #pending = new Map<number, { at: number; fn: () => unknown; keepAlive: boolean }>();
 
-  setTimeout(fn: () => unknown, ms: number): number {
+  setTimeout(fn: () => unknown, ms: number, opts?: { keepAlive?: boolean }): number {
     const id = ++this.#nextId;
-    this.#pending.set(id, { at: this.#now + ms, fn });
+    this.#pending.set(id, { at: this.#now + ms, fn, keepAlive: opts?.keepAlive === true });
     return id;
+  }
+
+  /** Delays (from now) of the pending timers that would keep a real process alive, sorted. */
+  pendingKeepAlive(): number[] {
+    return [...this.#pending.values()]
+      .filter((t) => t.keepAlive)
+      .map((t) => t.at - this.#now)
+      .sort((x, y) => x - y);
   }
 
   clearTimeout(handle: unknown): void {

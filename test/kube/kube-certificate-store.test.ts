@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCertificateManager } from '../../src/kube/certificate-manager.js';
 import { serviceDnsNames } from '../../src/kube/certificate-plan.js';
-import { ConflictError, httpStatusOf, isPermanentApiError } from '../../src/kube/certificate-store.js';
+import { ConflictError, httpStatusOf, isPermanentApiError } from '../../src/kube/api-errors.js';
 import { kubeCertificateStore } from '../../src/kube/kube-certificate-store.js';
 import { sameCertificates } from '../../src/tls/tls-material.js';
 import { FakeApiServer } from './fake-api-server.js';

@@ -10,8 +10,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import { parseImageReference } from '../../src/core/image-ref.js';
 import { ORIGINAL_IMAGES_ANNOTATION } from '../../src/core/mutate-pod.js';
-import { DEFAULT_BODY_LIMIT } from '../../src/http/app.js';
-import { testApp, type TestApp } from '../helpers/app.js';
+import { createRuntime } from '../../src/admission/runtime.js';
+import { MAX_AUDIT_ANNOTATION_LENGTH, MAX_WARNINGS } from '../../src/admission/review.js';
+import { buildApp, DEFAULT_BODY_LIMIT } from '../../src/http/app.js';
+import { createMetrics } from '../../src/http/metrics.js';
+import { decodePatch, testApp, type TestApp } from '../helpers/app.js';
 
 const { applyPatch } = fastJsonPatch;
 
@@ -857,4 +860,136 @@ describe('generated AdmissionReviews', () => {
     // Milliseconds in practice; 2 s is far above any loaded CI machine and far below a hang.
     expect(slowest[0]!.ms).toBeLessThan(2_000);
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The attacks of issue #13, each answered without costing memory or the event loop.
+// ---------------------------------------------------------------------------------------------
+
+const podReview = (uid: string, spec: Json, extra: Json = {}): string =>
+  JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid, kind: podKind, operation: 'CREATE', object: { metadata: { name: 'p' }, spec }, ...extra },
+  });
+
+describe('denial-of-service attacks (issue #13)', () => {
+  it('refuses 2.5 MB image domains without parsing or caching them', async () => {
+    const runtime = createRuntime(parseConfig('{}\n', 'default'));
+    const app = buildApp({
+      runtime: () => runtime,
+      metrics: createMetrics({ defaultMetrics: false }),
+      isReady: () => true,
+    });
+    try {
+      for (let i = 0; i < 5; i += 1) {
+        const image = `${String(i).repeat(2_500_000)}.io/x:1`;
+        const reply = await app.inject({
+          method: 'POST',
+          url: '/mutate',
+          payload: podReview(`big-${i}`, { containers: [{ name: 'app', image }] }),
+          headers: { 'content-type': 'application/json' },
+        });
+        const body = JSON.parse(reply.body);
+        expect(body.response.patch).toBeUndefined();
+        expect(body.response.warnings[0]).toMatch(
+          /^containers\/app: image "\d+…\d+\.io\/x:1" left as written: the reference is 2500007 characters long; image references are limited to 1024$/,
+        );
+        expect(body.response.warnings[0].length).toBeLessThanOrEqual(256);
+      }
+      expect(runtime.rewriter.cacheUsage()).toEqual({ entries: 0, characters: 0 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('matches exclusion globs in linear time: the ECR backtracking attack answers at once', async () => {
+    const harness = testApp(
+      parseConfig('exclude:\n  images: ["*.dkr.ecr.*.amazonaws.com/*"]\n', 'ecr-exclusion'),
+    );
+    try {
+      const images = [
+        `a${'.dkr.ecr.a'.repeat(100)}.com/x:1`, // under the length bound: the glob itself must not backtrack
+        `a${'.dkr.ecr.a'.repeat(10_000)}.com/x:1`, // over it: refused before any matching
+        '123.dkr.ecr.eu-west-1.amazonaws.com/app:1',
+      ];
+      const reply = await postJson(
+        harness,
+        '/mutate',
+        podReview('ecr', { containers: images.map((image, i) => ({ name: `c${i}`, image })) }),
+      );
+      expect(reply.statusCode).toBe(200);
+      expect(JSON.parse(reply.body).response.patch).toBeUndefined();
+      const counts = harness.logs().find((line) => line.msg === 'admission').counts;
+      expect(counts).toEqual({ 'no-rule': 1, invalid: 1, excluded: 1 });
+    } finally {
+      await harness.app.close();
+    }
+  });
+
+  it('refuses a body nested deeper than any Pod before parsing it, and accepts a deeply nested real Pod', async () => {
+    const harness = harnesses[0]!.harness;
+    const depth = 1_500_000; // 3 MB of [[[…]]]: seconds of JSON.parse before
+    const bomb = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expectCodedError(await postJson(harness, '/mutate', bomb), 400, 'PT_ERR_TOO_DEEP');
+    const nested = (levels: number): unknown => (levels === 0 ? 'x' : { a: nested(levels - 1) });
+    const tooDeep = podReview('deep', { containers: [{ name: 'app', image: 'httpd' }], extra: nested(70) });
+    expectCodedError(await postJson(harness, '/mutate', tooDeep), 400, 'PT_ERR_TOO_DEEP');
+    // Brackets inside strings are data, not nesting.
+    const affinity = {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 1,
+            podAffinityTerm: {
+              topologyKey: 'kubernetes.io/hostname',
+              labelSelector: {
+                matchExpressions: [{ key: 'app', operator: 'In', values: ['['.repeat(500)] }],
+              },
+            },
+          },
+        ],
+      },
+    };
+    const real = podReview('real', { containers: [{ name: 'app', image: 'httpd' }], affinity });
+    expect(decodePatch(JSON.parse((await postJson(harness, '/mutate', real)).body).response)).not.toEqual([]);
+  });
+
+  it('caps the warnings and the audit annotation of one answer (10,000 containers)', async () => {
+    const harness = harnesses[0]!.harness;
+    const containers = Array.from({ length: 10_000 }, (_, i) => ({ name: `c${i}`, image: `app${i}` }));
+    const audit = await postJson(harness, '/audit', podReview('many', { containers }));
+    expect(audit.statusCode).toBe(200);
+    expect(audit.body.length).toBeLessThan(64 * 1024);
+    const response = JSON.parse(audit.body).response;
+    expect(response.warnings).toHaveLength(MAX_WARNINGS);
+    expect(response.warnings.at(-1)).toBe(`pullthrough: 9981 more warnings not shown (10000 in all)`);
+    const annotation = response.auditAnnotations['would-rewrite'] as string;
+    expect(annotation.length).toBeLessThanOrEqual(MAX_AUDIT_ANNOTATION_LENGTH);
+    expect(annotation).toMatch(/… \(cut from \d+ characters\)$/);
+    const invalid = containers.map(({ name }) => ({ name, image: 'bad:tag!' }));
+    const mutate = JSON.parse(
+      (await postJson(harness, '/mutate', podReview('bad', { containers: invalid }))).body,
+    );
+    expect(mutate.response.warnings).toHaveLength(MAX_WARNINGS);
+  });
+
+  it('strips controls, format characters and line separators from warnings', async () => {
+    const harness = harnesses[0]!.harness;
+    const hostile = [
+      '\u009b31m',
+      '\u202eevil',
+      'line\u2028break',
+      'para\u2029graph',
+      'zero\u200bwidth',
+      'bom\ufeff',
+      'nul\u0000',
+    ];
+    const containers = hostile.map((text, i) => ({ name: `c${i}`, image: `Bad/${text}` }));
+    const reply = JSON.parse((await postJson(harness, '/mutate', podReview('ctl', { containers }))).body);
+    expect(reply.response.warnings).toHaveLength(hostile.length);
+    for (const warning of reply.response.warnings as string[]) {
+      expect(warning).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
+    }
+  });
 });

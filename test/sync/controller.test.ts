@@ -3,7 +3,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConflictError } from '../../src/kube/certificate-store.js';
+import { ConflictError } from '../../src/kube/api-errors.js';
 import { SecretSyncController } from '../../src/sync/controller.js';
 import type { SecretWriter, SyncSources } from '../../src/sync/kube-adapters.js';
 import { createSyncMetrics, type SyncMetrics } from '../../src/sync/metrics.js';

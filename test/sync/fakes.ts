@@ -1,7 +1,7 @@
 // Fakes for the secret sync tests: a manual clock, an in-memory Lease with optimistic concurrency,
 // and a silent logger.
 import { pino, type Logger } from 'pino';
-import { ConflictError } from '../../src/kube/certificate-store.js';
+import { ConflictError } from '../../src/kube/api-errors.js';
 import type { LeaseRecord, ObservedLease } from '../../src/sync/leader-elector.js';
 import type { Clock, LeaseStore } from '../../src/sync/leader-election.js';
 

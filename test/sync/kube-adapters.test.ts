@@ -1,7 +1,7 @@
 // The client-node adapters of the secret sync against a loopback fake API server: what is listed
 // and watched (and how), restarts after errors, the writes' requests, and the Lease's MicroTime.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../src/kube/certificate-store.js';
+import { ConflictError } from '../../src/kube/api-errors.js';
 import { kubeSecretWriter, kubeSyncSources, type SyncSources } from '../../src/sync/kube-adapters.js';
 import { kubeLeaseStore } from '../../src/sync/kube-lease-store.js';
 import { FakeApiServer } from './fake-api-server.js';

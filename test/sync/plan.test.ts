@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namespaceDecision } from '../../src/audit/scope.js';
+import { namespaceDecision } from '../../src/core/scope.js';
 import {
   HASH_ANNOTATION,
   MANAGED_BY_LABEL,
@@ -65,7 +65,7 @@ describe('which namespaces get a copy', () => {
     }
   });
 
-  it('agrees with the webhook selection of src/audit/scope.ts for every label, scope and mode', () => {
+  it('agrees with the webhook selection of src/core/scope.ts for every label, scope and mode', () => {
     for (const scope of ['cluster', 'opt-in'] as const) {
       for (const mode of ['enforce', 'audit'] as const) {
         for (const label of [undefined, 'enabled', 'audit', 'disabled', 'other']) {

@@ -1,13 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { handleReview } from '../../src/admission/handle-review.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createReviewHandler,
+  handleReview,
+  rewrittenReferences,
+  type ReviewResult,
+} from '../../src/admission/handle-review.js';
 import { createRuntime } from '../../src/admission/runtime.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/config/config.js';
 import { createRewriter } from '../../src/core/rewrite.js';
 import type { ImageVerifier } from '../../src/health/image-verifier.js';
-import { candidateReferences, createReviewVerifier } from '../../src/health/verify-review.js';
+import { createImageVerification } from '../../src/health/verify-images.js';
 import { createReview } from '../fixtures/load.js';
 import { decodePatch } from '../helpers/app.js';
-import { captureLogger } from './fakes.js';
+import { captureLogger } from '../health/fakes.js';
 
 const PROXY = 'harbor.ingress.local/proxy_cache';
 const verifyOn = parseConfig('verify: {enabled: true}\n', 'test.yaml');
@@ -34,6 +39,11 @@ function fakeVerifier(unverified: (references: readonly string[]) => string[] | 
   };
 }
 
+const handlerWith = (verifier: ImageVerifier, logger = captureLogger()) => {
+  const handle = createReviewHandler(createImageVerification({ verifier, logger }));
+  return (...args: Parameters<typeof handle>): Promise<ReviewResult> => Promise.resolve(handle(...args));
+};
+
 describe('the rewrite engine with unverified images', () => {
   it('leaves an image as written when its proxied reference is unverified, keyed by that reference', () => {
     const rewriter = createRewriter({ rules: [{ registry: 'docker.io', proxy: PROXY }], excludeImages: [] });
@@ -57,29 +67,29 @@ describe('the verification pre-pass of a review', () => {
     const review = createReview(
       pod(['httpd', 'docker.io/library/httpd:latest', 'quay.io/a/b:1', `${PROXY}/library/x:1`, 'nginx:1.27']),
     );
-    expect(candidateReferences(review, 'mutate', createRuntime(DEFAULT_CONFIG), undefined)).toEqual([
+    const candidates = (...args: Parameters<typeof handleReview>) =>
+      rewrittenReferences(handleReview(...args).summary.images);
+    expect(candidates(review, 'mutate', createRuntime(DEFAULT_CONFIG), undefined)).toEqual([
       `${PROXY}/library/httpd:latest`,
       `${PROXY}/library/nginx:1.27`,
     ]);
     expect(
-      candidateReferences(review, 'mutate', createRuntime(DEFAULT_CONFIG), {
+      candidates(review, 'mutate', createRuntime(DEFAULT_CONFIG), {
         unhealthyProxies: new Set([PROXY]),
       }),
     ).toEqual([]);
     const optedOut = createReview(pod(['httpd'], { labels: { 'pullthrough.io/rewrite': 'disabled' } }));
-    expect(candidateReferences(optedOut, 'mutate', createRuntime(DEFAULT_CONFIG), undefined)).toEqual([]);
+    expect(candidates(optedOut, 'mutate', createRuntime(DEFAULT_CONFIG), undefined)).toEqual([]);
   });
 
-  it('does nothing while verify.enabled is false', async () => {
+  it('does nothing while verify.enabled is false', () => {
     const verifier = fakeVerifier(() => []);
-    const base = { unhealthyProxies: new Set<string>() };
-    const options = await createReviewVerifier({ verifier })(
-      createReview(pod(['httpd'])),
-      'mutate',
-      createRuntime(DEFAULT_CONFIG),
-      base,
-    );
-    expect(options).toBe(base);
+    const review = createReview(pod(['httpd']));
+    const runtime = createRuntime(DEFAULT_CONFIG);
+    const result = createReviewHandler(createImageVerification({ verifier }))(review, 'mutate', runtime);
+    // Decided synchronously, exactly as without a verifier.
+    expect(result).not.toBeInstanceOf(Promise);
+    expect(result).toEqual(handleReview(review, 'mutate', runtime));
     expect(verifier.calls).toEqual([]);
   });
 
@@ -89,11 +99,8 @@ describe('the verification pre-pass of a review', () => {
     );
     const runtime = createRuntime(verifyOn);
     const review = createReview(pod(['httpd', 'nginx:1.27']));
-    const options = await createReviewVerifier({ verifier })(review, 'mutate', runtime, undefined);
+    const { response, summary } = await handlerWith(verifier)(review, 'mutate', runtime);
     expect(verifier.calls).toEqual([[`${PROXY}/library/httpd:latest`, `${PROXY}/library/nginx:1.27`]]);
-    expect(options).toEqual({ unverifiedImages: new Set([`${PROXY}/library/nginx:1.27`]) });
-
-    const { response, summary } = handleReview(review, 'mutate', runtime, options);
     expect(decodePatch(response.response)).toContainEqual({
       op: 'replace',
       path: '/spec/containers/0/image',
@@ -104,6 +111,17 @@ describe('the verification pre-pass of a review', () => {
       `containers/c1: nginx:1.27 could not be verified through proxy ${PROXY}; it pulls from upstream`,
     ]);
     expect(summary.counts).toEqual({ rewritten: 1, unverified: 1 });
+  });
+
+  it('decides a fully verified review once, and again only when an image could not be verified', async () => {
+    const runtime = createRuntime(verifyOn);
+    const rewrite = vi.spyOn(runtime.rewriter, 'rewrite');
+    const review = createReview(pod(['httpd', 'nginx:1.27']));
+    await handlerWith(fakeVerifier(() => []))(review, 'mutate', runtime);
+    expect(rewrite).toHaveBeenCalledTimes(2);
+    rewrite.mockClear();
+    await handlerWith(fakeVerifier((references) => references.slice(0, 1)))(review, 'mutate', runtime);
+    expect(rewrite).toHaveBeenCalledTimes(4);
   });
 
   it('keeps the proxy health of the base options', async () => {
@@ -117,14 +135,13 @@ verify: {enabled: true}
     );
     const verifier = fakeVerifier(() => []);
     const base = { unhealthyProxies: new Set(['harbor.ingress.local/quay']) };
-    const options = await createReviewVerifier({ verifier })(
-      createReview(pod(['httpd', 'quay.io/a/b:1'])),
-      'mutate',
-      createRuntime(config),
-      base,
-    );
+    const review = createReview(pod(['httpd', 'quay.io/a/b:1']));
+    const runtime = createRuntime(config);
+    const result = await handlerWith(verifier)(review, 'mutate', runtime, base);
     expect(verifier.calls).toEqual([[`${PROXY}/library/httpd:latest`]]);
-    expect(options).toBe(base);
+    // Everything verified: the first decision stands, with the unhealthy proxy's image left as written.
+    expect(result).toEqual(handleReview(review, 'mutate', runtime, base));
+    expect(result.summary.counts).toEqual({ rewritten: 1, 'proxy-unhealthy': 1 });
   });
 
   it('treats a verifier that fails as doubt about every image: all are left as written', async () => {
@@ -132,8 +149,7 @@ verify: {enabled: true}
     const verifier = fakeVerifier(() => new Error('boom'));
     const runtime = createRuntime(verifyOn);
     const review = createReview(pod(['httpd']));
-    const options = await createReviewVerifier({ verifier, logger })(review, 'audit', runtime, undefined);
-    const { response } = handleReview(review, 'audit', runtime, options);
+    const { response } = await handlerWith(verifier, logger)(review, 'audit', runtime);
     expect(response.response.warnings).toEqual([
       `containers/c0: httpd could not be verified through proxy ${PROXY}; it pulls from upstream`,
     ]);

@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../logger-port.js';
-import { fileTlsSource, selfSignedTlsSource, type TlsSource } from './tls-source.js';
+import { fileTlsSource, selfSignedTlsSource, type TlsSource } from '../tls/tls-source.js';
 
 /** The certificate flags of `pullthrough serve` (docs/contracts.md), already parsed. */
 export interface TlsFlags {
@@ -115,7 +115,7 @@ export async function createTlsSource(
       import('../kube/certificate-manager.js'),
       import('../kube/certificate-plan.js'),
       import('../kube/kube-certificate-store.js'),
-      import('./self-signed.js'),
+      import('../tls/self-signed.js'),
     ]);
   const namespace = flags.namespace as string;
   const store = kubeCertificateStore({

@@ -12,8 +12,11 @@
  *
  * Excluded namespaces (kube-system always) are never sent to either.
  */
-import type { Mode } from '../config/config.js';
-import { REWRITE_LABEL } from '../core/mutate-pod.js';
+import { REWRITE_LABEL } from './mutate-pod.js';
+
+/** `enforce` patches Pods; `audit` only reports what it would change. */
+export const MODES = ['enforce', 'audit'] as const;
+export type Mode = (typeof MODES)[number];
 
 export const SCOPES = ['cluster', 'opt-in'] as const;
 export type ScopeName = (typeof SCOPES)[number];

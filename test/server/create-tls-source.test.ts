@@ -8,11 +8,11 @@ import {
   chooseTlsMode,
   createTlsSource,
   type TlsFlags,
-} from '../../src/tls/create-tls-source.js';
+} from '../../src/server/create-tls-source.js';
 import { defaultCaOutPath } from '../../src/tls/tls-source.js';
 import { describeCertificate } from '../../src/tls/tls-material.js';
 import { FakeApiServer } from '../kube/fake-api-server.js';
-import { caWithTwoLeaves, get, recordingLogger, serve } from './helpers.js';
+import { caWithTwoLeaves, get, recordingLogger, serve } from '../tls/helpers.js';
 
 let dir: string;
 
