@@ -190,12 +190,22 @@ export function patchedPod(pod, review, applyPatch) {
 const tagOf = (ref) =>
   /^[^@]*\/[^:@/]+:([^@/]+)(@|$)/.exec(ref)?.[1] ?? /^[^/@]+:([^@/]+)(@|$)/.exec(ref)?.[1];
 
+const short = (ref) => String(ref).replace(/(sha256:[0-9a-f]{8})[0-9a-f]{56}/g, '$1…');
+
+/** Why a peer's image differs from pullthrough's, in a few words. */
+function imageDifference(input, have, want) {
+  if (have === input) return 'not rewritten';
+  if (want.includes('@') && tagOf(want) !== undefined && tagOf(have) === undefined)
+    return 'tag of tag@digest dropped';
+  return 'rewritten differently';
+}
+
 /**
- * What a peer's answer does differently from pullthrough's on one review: per image, the pull
- * secrets, the record of original images. Returns short sentences; empty when they agree.
+ * What a peer's answer does differently from pullthrough's on one review: per kind of image
+ * difference (with a count and one example), the pull secrets, the record of original images.
+ * Returns short sentences; empty when they agree.
  */
 export function differences(pod, ptPod, peerPod, peerReview) {
-  const found = [];
   if (peerReview.response?.allowed !== true) {
     const message = peerReview.response?.status?.message ?? JSON.stringify(peerReview.response?.status ?? {});
     return [`review not allowed: ${message.slice(0, 160)}`];
@@ -203,19 +213,24 @@ export function differences(pod, ptPod, peerPod, peerReview) {
   const before = images(pod);
   const expected = images(ptPod);
   const got = images(peerPod);
+  const groups = new Map();
   for (const [slot, want] of expected) {
     const have = got.get(slot);
     if (have === want) continue;
     const input = before.get(slot);
-    let why = '';
-    if (have === input) why = 'not rewritten';
-    else if (tagOf(want) !== undefined && want.includes('@') && tagOf(have) === undefined)
-      why = 'tag of tag@digest dropped';
-    found.push(`\`${input}\` → \`${have}\` (pullthrough: \`${want}\`)${why ? `: ${why}` : ''}`);
+    const why = imageDifference(input, have, want);
+    const group = groups.get(why) ?? { count: 0, example: { input, have, want } };
+    group.count += 1;
+    groups.set(why, group);
   }
+  const found = [...groups].map(
+    ([why, { count, example }]) =>
+      `${why}: ${count} of ${expected.size} images, e.g. \`${short(example.input)}\` → \`${short(example.have)}\` ` +
+      `(pullthrough: \`${short(example.want)}\`)`,
+  );
   const secrets = (p) => JSON.stringify(p?.spec?.imagePullSecrets ?? []);
   if (secrets(ptPod) !== secrets(peerPod)) {
-    found.push(`imagePullSecrets ${secrets(peerPod)} (pullthrough: ${secrets(ptPod)})`);
+    found.push(`no pull secret: imagePullSecrets ${secrets(peerPod)} (pullthrough: ${secrets(ptPod)})`);
   }
   const ORIGINALS = 'pullthrough.io/original-images';
   if (

@@ -39,6 +39,7 @@ import {
   memory,
   pinSelf,
   ROOT,
+  SERVER_BIN,
   sleep,
   startServer,
 } from './lib.mjs';
