@@ -1,20 +1,25 @@
 # syntax=docker/dockerfile:1
 # pullthrough: build with dev dependencies, ship only production dependencies and the built output.
+# Build: `npm run image` (buildah, no Docker engine needed) or `docker build -t IMAGE .`
 
-FROM node:24-bookworm-slim AS build
+# The Node.js 24 base of every stage. Override it (--build-arg NODE_IMAGE=...) to use a mirror, a
+# pinned digest, or, where no registry is reachable, the stand-in `hack/build-image.sh --stand-in-base` builds.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json esbuild.config.mjs ./
 COPY src ./src
 RUN npm run build
 
-FROM node:24-bookworm-slim AS production-dependencies
+FROM ${NODE_IMAGE} AS production-dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules

@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'charts/', '.cache/', 'hack/', 'bench/results/'] },
@@ -20,7 +21,9 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
+    plugins: { layers },
     rules: {
+      'layers/only-down': 'error',
       '@typescript-eslint/explicit-function-return-type': ['error', { allowExpressions: true }],
       complexity: ['warn', 12],
       'max-depth': ['warn', 3],

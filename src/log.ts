@@ -34,6 +34,41 @@ export interface LoggerOptions {
   readonly destination?: NodeJS.WritableStream | pino.DestinationStream;
 }
 
+/**
+ * Strings in a log line longer than this are cut. Requests carry attacker-sized strings (a 2 MB
+ * namespace, a 2.5 MB image) that must not become 2 MB log lines; the longest image reference a
+ * registry can serve (780 characters) still fits whole.
+ */
+export const MAX_LOGGED_STRING = 1024;
+
+function clipString(text: string): string {
+  return `${text.slice(0, MAX_LOGGED_STRING)}…[${text.length} characters]`;
+}
+
+/** Copies `entries` into a new container only if some value changes when clipped; else undefined. */
+function clipEntries(entries: [string, unknown][], depth: number): [string, unknown][] | undefined {
+  let changed = false;
+  const clipped = entries.map(([key, item]): [string, unknown] => {
+    const next = clipValue(item, depth);
+    changed ||= next !== item;
+    return [key, next];
+  });
+  return changed ? clipped : undefined;
+}
+
+/** Cuts long strings at the top level of a line and one level down; leaves Errors to their serializer. */
+function clipValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.length > MAX_LOGGED_STRING ? clipString(value) : value;
+  if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  const entries = clipEntries(Object.entries(value), depth - 1);
+  if (entries === undefined) return value;
+  return Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries);
+}
+
+export function clipLogObject(object: Record<string, unknown>): Record<string, unknown> {
+  return clipValue(object, 2) as Record<string, unknown>;
+}
+
 /** Batches up to this many bytes between writes; the flush timer bounds the delay. */
 const BATCH_BYTES = 4096;
 const FLUSH_INTERVAL_MS = 250;
@@ -72,7 +107,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: { name: 'pullthrough' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: clipLogObject },
     },
     destination,
   );

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and kubectl from the k8s.io/kubernetes Go module
-# pinned in this directory's go.mod (staging modules replaced by their published v0.Y.Z twins),
-# with the version ldflags upstream's hack/lib/version.sh sets, so /version reports the real version.
+# Builds Kubernetes commands from the k8s.io/kubernetes Go module pinned in this directory's go.mod
+# (staging modules replaced by their published v0.Y.Z twins), with the version ldflags upstream's
+# hack/lib/version.sh sets, so /version reports the real version.
 #
-# usage: hack/k8s-bins/build.sh OUTDIR
-# Writes OUTDIR/{kube-apiserver,kube-controller-manager,kubectl} (to a temp dir first, then moved,
-# so an interrupted build never leaves a half-written binary behind).
+# usage: hack/k8s-bins/build.sh OUTDIR [COMMAND...]
+# COMMAND defaults to the control plane: kube-apiserver kube-controller-manager kubectl. The e2e node
+# adds kubelet and kube-scheduler (a separate call: about a minute once the control plane is built,
+# since they share almost every package). Writes OUTDIR/COMMAND (to a temp dir first, then moved, so
+# an interrupted build never leaves a half-written binary behind).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out=${1:?usage: build.sh OUTDIR}
+out=${1:?usage: build.sh OUTDIR [COMMAND...]}
+shift
+commands=("$@")
+((${#commands[@]})) || commands=(kube-apiserver kube-controller-manager kubectl)
 
 export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 export GOFLAGS=${GOFLAGS:--modcacherw}
@@ -34,12 +39,9 @@ done
 mkdir -p "$out"
 tmp=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-echo "building k8s $version into $out (CGO_ENABLED=0, -trimpath)" >&2
-go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
-  k8s.io/kubernetes/cmd/kube-apiserver \
-  k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kubectl
-for b in kube-apiserver kube-controller-manager kubectl; do
+echo "building k8s $version (${commands[*]}) into $out (CGO_ENABLED=0, -trimpath)" >&2
+go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${commands[@]/#/k8s.io/kubernetes/cmd/}"
+for b in "${commands[@]}"; do
   mv -f "$tmp/$b" "$out/$b"
 done
-"$out/kube-apiserver" --version >&2
+"$out/${commands[0]}" --version >&2

@@ -38,7 +38,7 @@ for m in $(sed -n 's|^[[:space:]]*\(k8s\.io/[^ ]*\) => \./staging/.*|\1|p' "$mod
 done
 echo "bump.sh: $k8s (go $gover, godebug ${godebug:-none}): $n staging modules pinned to $stg" >&2
 go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$k8s" "k8s.io/kubernetes/cmd/kube-controller-manager@$k8s" \
-  "k8s.io/kubernetes/cmd/kubectl@$k8s" 2>/dev/null
+  "k8s.io/kubernetes/cmd/kubectl@$k8s" "k8s.io/kubernetes/cmd/kubelet@$k8s" "k8s.io/kubernetes/cmd/kube-scheduler@$k8s" 2>/dev/null
 go mod tidy
 {
   cat header

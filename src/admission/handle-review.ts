@@ -180,7 +180,11 @@ export function handleReview(
  * Checks proxied references before they are written (`verify.enabled`); resolves to those that could
  * not be verified, and never rejects.
  */
-export type ImageVerification = (references: readonly string[]) => Promise<ReadonlySet<string>>;
+export type ImageVerification = (
+  references: readonly string[],
+  /** A dry run must have no side effects (`sideEffects: None`): no request may go out for it. */
+  options: { readonly dryRun: boolean },
+) => Promise<ReadonlySet<string>>;
 
 /** Decides a review: synchronously, unless its proxied references must be verified first. */
 export type ReviewHandler = (
@@ -209,7 +213,7 @@ export function createReviewHandler(verify?: ImageVerification): ReviewHandler {
     if (!runtime.config.verify.enabled) return decided;
     const references = rewrittenReferences(decided.summary.images);
     if (references.length === 0) return decided;
-    return verify(references).then((unverifiedImages) =>
+    return verify(references, { dryRun: review.request.dryRun === true }).then((unverifiedImages) =>
       unverifiedImages.size === 0
         ? decided
         : handleReview(review, endpoint, runtime, { ...rewriteOptions, unverifiedImages }),

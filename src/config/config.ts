@@ -544,6 +544,22 @@ export function validateConfig(document: unknown, source: string): Config {
   return deepFreeze({ mode, rules, exclude, pullSecrets, health, verify });
 }
 
+/**
+ * Aliases expanded while building the value. A configuration needs a handful; a "billion laughs"
+ * document needs thousands, and the library refuses it past this count instead of allocating.
+ */
+export const MAX_YAML_ALIASES = 100;
+
+/** The document's value; any failure to build it (an alias bomb) is a configuration error, never a crash. */
+function documentValue(document: ReturnType<typeof parseDocument>, source: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(source, [{ path: '', message: `cannot read the YAML: ${reason}` }]);
+  }
+}
+
 /** Parses and validates a YAML configuration text. An empty document means the embedded default. */
 export function parseConfig(text: string, source: string): Config {
   // prettyErrors puts "at line L, column C" in each message; the first line is the useful part.
@@ -557,7 +573,7 @@ export function parseConfig(text: string, source: string): Config {
       })),
     );
   }
-  const value: unknown = document.toJS();
+  const value = documentValue(document, source);
   if (value === null || value === undefined) return DEFAULT_CONFIG;
   return validateConfig(value, source);
 }

@@ -52,12 +52,18 @@ export function watchConfig(
     }
     if (closed || text === lastText) return;
     lastText = text;
+    let next: Config;
     try {
-      handlers.onChange(parseConfig(text, path));
+      next = parseConfig(text, path);
     } catch (error) {
-      if (error instanceof ConfigError) handlers.onInvalid(error);
-      else throw error;
+      // Whatever the file holds, a reload never crashes the process: the last good one stays.
+      const reason = error instanceof Error ? error.message : String(error);
+      handlers.onInvalid(
+        error instanceof ConfigError ? error : new ConfigError(path, [{ path: '', message: reason }]),
+      );
+      return;
     }
+    handlers.onChange(next);
   };
   const check = (): Promise<void> => (running = running.then(apply, apply));
   const schedule = (): void => {

@@ -66,6 +66,11 @@ export interface ImageVerifier {
   verify(references: readonly string[]): Promise<Set<string>>;
   /** Applies a reloaded configuration; cached answers are dropped when what they depend on changed. */
   reconfigure(config: Config): void;
+  /**
+   * The references not known to be found, from the cache alone: no request goes out. For dry
+   * runs, which must have no side effects (the webhook declares `sideEffects: None`).
+   */
+  cachedOnly(references: readonly string[]): Set<string>;
   /** The cached verdict for a reference, if any and fresh. */
   cached(reference: string): Verdict | undefined;
   close(): void;
@@ -77,6 +82,27 @@ const DEFAULT_CACHE_SIZE = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 const DEFAULT_TOKEN_SECONDS = 60;
 const MAX_TOKENS = 1_000;
+/**
+ * New references one review may check; the rest are in doubt (left as written) until a later
+ * review checks them. A Pod has a handful of images; a review with thousands is an attack on the
+ * proxy and on the other reviews waiting for it.
+ */
+export const MAX_CHECKS_PER_REVIEW = 32;
+/** Checks in flight per proxy host; the rest wait in that host's queue, so one host cannot starve another. */
+export const MAX_CHECKS_PER_HOST = 4;
+/** Checks waiting per host; past this a new one is in doubt at once (and not cached). */
+export const MAX_QUEUED_PER_HOST = 256;
+/** Unverified references named in the one warning a review logs. */
+const LOGGED_EXAMPLES = 3;
+
+/** Loopback: the only place credentials may travel without TLS (a sidecar, a port-forward, tests). */
+function isLoopback(url: URL): boolean {
+  const host = url.hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Whether credentials may be sent to `url` at all: over HTTPS, or to loopback. */
+const carriesCredentials = (url: URL): boolean => url.protocol === 'https:' || isLoopback(url);
 
 interface Challenge {
   readonly scheme: 'basic' | 'bearer';
@@ -166,6 +192,34 @@ class Lru<V> {
   }
 }
 
+/** Runs at most `limit` tasks at once, queueing up to `queueLimit` more; beyond that it refuses. */
+class HostQueue {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(
+    readonly limit: number,
+    readonly queueLimit: number,
+  ) {}
+
+  /** `undefined` when the queue is full. */
+  run<T>(task: () => Promise<T>): Promise<T> | undefined {
+    if (this.#running >= this.limit && this.#waiting.length >= this.queueLimit) return undefined;
+    const start = (): Promise<T> => {
+      this.#running += 1;
+      return task().finally(() => {
+        this.#running -= 1;
+        this.#waiting.shift()?.();
+      });
+    };
+    if (this.#running < this.limit) return start();
+    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(start);
+  }
+
+  get idle(): boolean {
+    return this.#running === 0 && this.#waiting.length === 0;
+  }
+}
+
 function credentialSourceFor(settings: VerifySettings, options: ImageVerifierOptions): CredentialSource {
   if (options.credentials !== undefined) return options.credentials;
   if (settings.credentialsFile !== undefined) return fileCredentials(settings.credentialsFile);
@@ -189,6 +243,7 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
   const tokens = new Lru<{ token: string; until: number }>(MAX_TOKENS);
   const challenges = new Map<string, Challenge>();
   const inFlight = new Map<string, Promise<Outcome>>();
+  const queues = new Map<string, HostQueue>();
 
   let config = options.config;
   let fingerprint = fingerprintOf(config);
@@ -211,6 +266,13 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
     }
   };
 
+  /**
+   * Credentials go only to the host they are keyed for (the probe URL may point elsewhere), and
+   * never in clear text beyond loopback.
+   */
+  const credentialsTo = (target: URL, host: string): Promise<RegistryCredentials | undefined> =>
+    carriesCredentials(target) && target.host === host ? credentialsFor(host) : Promise.resolve(undefined);
+
   const tlsFor = (host: string): TlsSettings => {
     const probe = probeOf(config, host);
     return {
@@ -220,11 +282,27 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
   };
 
   interface Attempt {
+    /** The origin manifests are requested from. */
+    readonly origin: string;
     readonly scope: string;
     readonly tls: TlsSettings;
     readonly credentials: RegistryCredentials | undefined;
     readonly signal: AbortSignal;
   }
+
+  const realmUrl = (realm: string, service: string | undefined, scope: string): URL => {
+    const url = new URL(realm);
+    if (service !== undefined) url.searchParams.set('service', service);
+    url.searchParams.set('scope', scope);
+    return url;
+  };
+
+  /**
+   * The challenge names the realm, so the registry (or whoever answers for it) picks where the
+   * credentials go: only over HTTPS, or back to the very origin they were meant for.
+   */
+  const realmCredentials = (url: URL, attempt: Attempt): RegistryCredentials | undefined =>
+    url.protocol === 'https:' || url.origin === attempt.origin ? attempt.credentials : undefined;
 
   /** A Bearer token for the challenge's scope: cached, or fetched from the realm. */
   const bearerToken = async (
@@ -234,19 +312,13 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
   ): Promise<string | undefined> => {
     if (challenge.realm === undefined) return undefined;
     const scope = challenge.scope ?? attempt.scope;
-    const key = JSON.stringify([
-      challenge.realm,
-      challenge.service,
-      scope,
-      attempt.credentials?.username ?? null,
-    ]);
+    const url = realmUrl(challenge.realm, challenge.service, scope);
+    const sent = realmCredentials(url, attempt);
+    const key = JSON.stringify([challenge.realm, challenge.service, scope, sent?.username ?? null]);
     const hit = tokens.get(key);
     if (!fresh && hit !== undefined && clock.now() < hit.until) return hit.token;
-    const url = new URL(challenge.realm);
-    if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
-    url.searchParams.set('scope', scope);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (attempt.credentials !== undefined) headers.authorization = basicHeader(attempt.credentials);
+    if (sent !== undefined) headers.authorization = basicHeader(sent);
     const response = await http({
       method: 'GET',
       url: url.href,
@@ -287,12 +359,13 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
 
   const checkReference = async (ref: ImageReference, signal: AbortSignal): Promise<Outcome> => {
     const host = ref.domain;
-    const origin = new URL(probeOf(config, host).url).origin;
-    const url = `${origin}/v2/${ref.path}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`;
+    const target = new URL(probeOf(config, host).url);
+    const url = `${target.origin}/v2/${ref.path}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`;
     const attempt: Attempt = {
+      origin: target.origin,
       scope: `repository:${ref.path}:pull`,
       tls: tlsFor(host),
-      credentials: await credentialsFor(host),
+      credentials: await credentialsTo(target, host),
       signal,
     };
     // Ask the way the host asked last time; on a 401, meet its (new) challenge once.
@@ -307,13 +380,7 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
     return verdictOf(response);
   };
 
-  const check = async (reference: string): Promise<Outcome> => {
-    let ref: ImageReference;
-    try {
-      ref = parseImageReference(reference);
-    } catch {
-      return { verdict: 'missing', detail: 'not a valid reference' };
-    }
+  const check = async (ref: ImageReference): Promise<Outcome> => {
     const controller = new AbortController();
     const timeout = new Error(`no answer within ${requestTimeoutMs}ms`);
     const timer = clock.setTimeout(() => controller.abort(timeout), requestTimeoutMs);
@@ -336,16 +403,36 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
       outcome,
       until: clock.now() + (definite ? ttlMs : Math.min(ttlMs, DOUBT_TTL_MS)),
     });
-    const context = { reference, verdict: outcome.verdict, detail: outcome.detail };
-    if (definite) logger.debug(context, 'image verification');
-    else logger.warn(context, 'image could not be verified through its proxy');
+    // One line per answer at debug; the warning is one line per review (see `verify`).
+    logger.debug({ reference, verdict: outcome.verdict, detail: outcome.detail }, 'image verification');
+  };
+
+  const queueFor = (host: string): HostQueue => {
+    let queue = queues.get(host);
+    if (queue === undefined) {
+      // Idle queues are dropped so hosts named by attackers do not accumulate.
+      for (const [name, other] of queues) if (other.idle) queues.delete(name);
+      queue = new HostQueue(MAX_CHECKS_PER_HOST, MAX_QUEUED_PER_HOST);
+      queues.set(host, queue);
+    }
+    return queue;
   };
 
   const lookup = (reference: string): Promise<Outcome> => {
     const running = inFlight.get(reference);
     if (running !== undefined) return running;
+    let ref: ImageReference;
+    try {
+      ref = parseImageReference(reference);
+    } catch {
+      return Promise.resolve({ verdict: 'missing', detail: 'not a valid reference' });
+    }
+    const queued = queueFor(ref.domain).run(() => check(ref));
+    if (queued === undefined) {
+      return Promise.resolve({ verdict: 'doubt', detail: `too many checks waiting for ${ref.domain}` });
+    }
     const started = generation;
-    const promise: Promise<Outcome> = check(reference).then((outcome) => {
+    const promise: Promise<Outcome> = queued.then((outcome) => {
       if (inFlight.get(reference) === promise) inFlight.delete(reference);
       if (started === generation) remember(reference, outcome);
       return outcome;
@@ -354,25 +441,48 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
     return promise;
   };
 
-  const cachedVerdict = (reference: string): Verdict | undefined => {
+  const cachedOutcome = (reference: string): Outcome | undefined => {
     const entry = answers.get(reference);
     if (entry === undefined) return undefined;
     if (clock.now() >= entry.until) {
       answers.delete(reference);
       return undefined;
     }
-    return entry.outcome.verdict;
+    return entry.outcome;
+  };
+
+  /** One warning for everything a review could not verify: counts by verdict and a few examples. */
+  const warnUnverified = (unverified: readonly [string, Outcome][]): void => {
+    if (unverified.length === 0) return;
+    const verdicts: Partial<Record<Verdict, number>> = {};
+    for (const [, outcome] of unverified) verdicts[outcome.verdict] = (verdicts[outcome.verdict] ?? 0) + 1;
+    const examples = unverified
+      .slice(0, LOGGED_EXAMPLES)
+      .map(([reference, outcome]) => ({ reference, verdict: outcome.verdict, detail: outcome.detail }));
+    logger.warn(
+      { unverified: unverified.length, verdicts, examples },
+      'images could not be verified through their proxy',
+    );
   };
 
   return {
     async verify(references) {
       const unique = [...new Set(references)];
-      const verdicts = new Map<string, Verdict>();
+      const outcomes = new Map<string, Outcome>();
       const pending: Promise<void>[] = [];
+      let checks = 0;
       for (const reference of unique) {
-        const hit = cachedVerdict(reference);
-        if (hit !== undefined) verdicts.set(reference, hit);
-        else pending.push(lookup(reference).then((outcome) => void verdicts.set(reference, outcome.verdict)));
+        const hit = cachedOutcome(reference);
+        if (hit !== undefined) outcomes.set(reference, hit);
+        else if (checks >= MAX_CHECKS_PER_REVIEW && !inFlight.has(reference)) {
+          outcomes.set(reference, {
+            verdict: 'doubt',
+            detail: `over the ${MAX_CHECKS_PER_REVIEW} new images one review may check`,
+          });
+        } else {
+          checks += 1;
+          pending.push(lookup(reference).then((outcome) => void outcomes.set(reference, outcome)));
+        }
       }
       if (pending.length > 0) {
         await new Promise<void>((resolve) => {
@@ -383,7 +493,19 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
           });
         });
       }
-      return new Set(unique.filter((reference) => verdicts.get(reference) !== 'found'));
+      const unanswered: Outcome = {
+        verdict: 'doubt',
+        detail: `no answer within ${config.verify.budgetMilliseconds}ms`,
+      };
+      const unverified = unique
+        .map((reference): [string, Outcome] => [reference, outcomes.get(reference) ?? unanswered])
+        .filter(([, outcome]) => outcome.verdict !== 'found');
+      warnUnverified(unverified);
+      return new Set(unverified.map(([reference]) => reference));
+    },
+    cachedOnly(references) {
+      const unique = [...new Set(references)];
+      return new Set(unique.filter((reference) => cachedOutcome(reference)?.verdict !== 'found'));
     },
     reconfigure(next) {
       const nextFingerprint = fingerprintOf(next);
@@ -395,10 +517,11 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
       answers.clear();
       tokens.clear();
       challenges.clear();
+      queues.clear();
       credentials = credentialSourceFor(next.verify, options);
       lastCredentialProblem = undefined;
     },
-    cached: cachedVerdict,
+    cached: (reference) => cachedOutcome(reference)?.verdict,
     close() {
       ownHttp?.close();
     },

@@ -16,9 +16,11 @@ export interface ImageVerificationOptions {
  */
 export function createImageVerification(
   options: ImageVerificationOptions,
-): (references: readonly string[]) => Promise<ReadonlySet<string>> {
+): (references: readonly string[], review: { readonly dryRun: boolean }) => Promise<ReadonlySet<string>> {
   const logger = options.logger ?? silentLogger;
-  return async (references) => {
+  return async (references, review) => {
+    // A dry run costs no requests: what the cache does not know stays as written.
+    if (review.dryRun) return options.verifier.cachedOnly(references);
     try {
       return await options.verifier.verify(references);
     } catch (error) {

@@ -20,7 +20,7 @@ import {
 import type { AdmissionRuntime } from '../admission/runtime.js';
 import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
 import type { RewriteOptions } from '../core/rewrite.js';
-import { ERRORS, errorBody, type ErrorDefinition } from '../errors.js';
+import { ERRORS, errorBody, type ErrorDefinition } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 /**

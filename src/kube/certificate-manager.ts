@@ -12,7 +12,9 @@
  * trusts a new CA before any replica presents a certificate signed by it. If the patch fails, a leaf
  * from a new CA is held back (the current one stays) until a retry gets the caBundle right.
  */
-import { silentLogger, type Logger } from '../logger-port.js';
+import { backoffDelay } from '../platform/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_LEAF_VALIDITY_DAYS } from '../tls/self-signed.js';
 import {
   certificateFingerprints,
@@ -32,26 +34,6 @@ import {
 import { ConflictError, isPermanentApiError } from './api-errors.js';
 import type { CertificateStore } from './certificate-store.js';
 
-/** Timer functions, injectable so tests run the periodic check and retries by hand. */
-export interface Timers {
-  /** `keepAlive`: the timer alone keeps the process running (the start-up retry wait). */
-  setTimeout(fn: () => unknown, ms: number, opts?: { keepAlive?: boolean }): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/**
- * Node timers, unref'ed unless `keepAlive`: a pending rotation check must never keep the process
- * alive on shutdown, but the start-up retry wait is all there is to run before serving, and an
- * unref'ed one would let Node exit with status 0 in the middle of it.
- */
-export const nodeTimers: Timers = {
-  setTimeout: (fn, ms, opts) => {
-    const timer = setTimeout(fn, ms);
-    return opts?.keepAlive ? timer : timer.unref();
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /** Options for {@link startCertificateManager}. */
 export interface CertificateManagerOptions {
   store: CertificateStore;
@@ -61,9 +43,10 @@ export interface CertificateManagerOptions {
   /** Patch the webhook configuration's caBundle (false when no `--webhook-config` was given). Default true. */
   manageCaBundle?: boolean;
   log?: Logger;
-  /** Clock in epoch ms. Default `Date.now`. */
+  /** Wall-clock time in epoch ms, what certificate validity is measured against. Default `Date.now`. */
   now?: () => number;
-  timers?: Timers;
+  /** Runs the periodic check and the retries; tests drive it by hand. */
+  clock?: Clock;
   /** Period of the Secret re-read / rotation check. Default 60 s. */
   checkIntervalMs?: number;
   caValidityDays?: number;
@@ -90,7 +73,8 @@ const MANAGER_DEFAULTS = {
   manageCaBundle: true,
   log: silentLogger,
   now: Date.now,
-  timers: nodeTimers,
+  // Unref'ed: a pending rotation check must never keep the process alive on shutdown.
+  clock: systemClock({ unref: true }),
   checkIntervalMs: 60_000,
   caValidityDays: DEFAULT_CA_VALIDITY_DAYS,
   leafValidityDays: DEFAULT_LEAF_VALIDITY_DAYS,
@@ -123,8 +107,8 @@ export class CertificateManager implements TlsSource {
   readonly #policy: CertificatePolicy;
   #publisher: TlsPublisher | undefined;
   #queue: Promise<void> = Promise.resolve();
-  #checkTimer: unknown;
-  #bundleTimer: unknown;
+  #checkTimer: TimerHandle | undefined;
+  #bundleTimer: TimerHandle | undefined;
   #bundleFailures = 0;
   #closed = false;
 
@@ -155,7 +139,9 @@ export class CertificateManager implements TlsSource {
           'cannot set up the certificate Secret yet; retrying',
         );
         await new Promise<void>((resolve) =>
-          this.#opts.timers.setTimeout(() => resolve(), retryInMs, { keepAlive: true }),
+          // Kept alive: the wait is all there is to run before serving, and an unref'ed timer would
+          // let Node exit with status 0 in the middle of it.
+          this.#opts.clock.setTimeout(() => resolve(), retryInMs, { unref: false }),
         );
       }
     }
@@ -174,8 +160,8 @@ export class CertificateManager implements TlsSource {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#opts.timers.clearTimeout(this.#checkTimer);
-    this.#opts.timers.clearTimeout(this.#bundleTimer);
+    this.#opts.clock.clearTimeout(this.#checkTimer);
+    this.#opts.clock.clearTimeout(this.#bundleTimer);
     await this.#queue;
     this.#publisher?.clear();
   }
@@ -261,7 +247,7 @@ export class CertificateManager implements TlsSource {
     try {
       if (await this.#patchCaBundleIfNeeded(bundle)) {
         this.#bundleFailures = 0;
-        this.#opts.timers.clearTimeout(this.#bundleTimer);
+        this.#opts.clock.clearTimeout(this.#bundleTimer);
         this.#bundleTimer = undefined;
         return true;
       }
@@ -290,7 +276,7 @@ export class CertificateManager implements TlsSource {
   #scheduleBundleRetry(): void {
     if (this.#closed || this.#bundleTimer !== undefined) return;
     const delay = this.#backoff(this.#bundleFailures++);
-    this.#bundleTimer = this.#opts.timers.setTimeout(() => {
+    this.#bundleTimer = this.#opts.clock.setTimeout(() => {
       this.#bundleTimer = undefined;
       if (this.#closed) return undefined;
       return this.reconcile().catch((err: unknown) =>
@@ -300,12 +286,12 @@ export class CertificateManager implements TlsSource {
   }
 
   #backoff(failures: number): number {
-    return Math.min(this.#opts.caBundleRetry.initialMs * 2 ** failures, this.#opts.caBundleRetry.maxMs);
+    return backoffDelay(failures, this.#opts.caBundleRetry.initialMs, this.#opts.caBundleRetry.maxMs);
   }
 
   #armCheck(): void {
     if (this.#closed) return;
-    this.#checkTimer = this.#opts.timers.setTimeout(async () => {
+    this.#checkTimer = this.#opts.clock.setTimeout(async () => {
       try {
         await this.reconcile();
       } catch (err) {

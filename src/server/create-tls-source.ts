@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '../logger-port.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 import { fileTlsSource, selfSignedTlsSource, type TlsSource } from '../tls/tls-source.js';
 
 /** The certificate flags of `pullthrough serve` (docs/contracts.md), already parsed. */

@@ -10,7 +10,8 @@
  */
 import type { Logger } from 'pino';
 import { ConflictError, describeApiError } from '../kube/api-errors.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../platform/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 import type { SecretWriter, SyncSources } from './kube-adapters.js';
 import type { SyncMetrics, WriteAction } from './metrics.js';
 import {
@@ -38,6 +39,7 @@ export interface SecretSyncControllerOptions {
   /** After a conflict, how long to let the caches catch up. Default 1 s. */
   readonly conflictRetryMs?: number;
   readonly backoff?: BackoffOptions;
+  readonly clock?: Clock;
 }
 
 export interface ReconcileResult {
@@ -57,7 +59,8 @@ export class SecretSyncController {
   readonly #options: SecretSyncControllerOptions;
   readonly #logger: Logger;
   readonly #backoff: Backoff;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined;
   #dueAt = Number.POSITIVE_INFINITY;
   #resync: NodeJS.Timeout | undefined;
   #running: Promise<ReconcileResult> | undefined;
@@ -72,6 +75,7 @@ export class SecretSyncController {
     this.#options = options;
     this.#logger = options.logger;
     this.#backoff = new Backoff(options.backoff);
+    this.#clock = options.clock ?? systemClock();
   }
 
   /** Starts the resync timer; the sources are started (and stopped) by the caller. */
@@ -103,11 +107,11 @@ export class SecretSyncController {
       this.#again = true;
       return;
     }
-    const dueAt = Date.now() + delayMs;
+    const dueAt = this.#clock.now() + delayMs;
     if (this.#timer !== undefined && dueAt >= this.#dueAt) return;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#dueAt = dueAt;
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#dueAt = Number.POSITIVE_INFINITY;
       void this.#run();
@@ -121,15 +125,15 @@ export class SecretSyncController {
   async stop(timeoutMs = 5_000): Promise<void> {
     this.#stopped = true;
     this.#stopping = true;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     clearInterval(this.#resync);
     this.#timer = undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     await Promise.race([
       this.#running,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, timeoutMs))),
     ]);
-    clearTimeout(timer);
+    this.#clock.clearTimeout(timer);
   }
 
   /** One reconcile (exposed for tests; normally run through {@link trigger}). */

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { ConflictError } from '../kube/api-errors.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 import { LeaderElector, type ElectionStep, type ObservedLease, type LeaseRecord } from './leader-elector.js';
 
 /** One Lease, named when the store is built. */
@@ -18,19 +19,6 @@ export interface LeaseStore {
   /** `namespace/name`, for logs. */
   readonly description: string;
 }
-
-export interface Clock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface LeaderElectionOptions {
   readonly store: LeaseStore;
@@ -71,9 +59,9 @@ export class LeaderElection {
   readonly #clock: Clock;
   readonly #onStarted: () => void;
   readonly #onStopped: () => void;
-  #timer: unknown;
+  #timer: TimerHandle | undefined;
   /** Fires at the renew deadline, so that a leader whose renewals hang stops on time. */
-  #deadline: unknown;
+  #deadline: TimerHandle | undefined;
   #running = false;
   #inFlight: Promise<void> | undefined;
   #leading = false;
@@ -83,7 +71,7 @@ export class LeaderElection {
     this.#store = options.store;
     this.#elector = options.elector;
     this.#logger = options.logger;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? systemClock();
     this.#onStarted = options.onStartedLeading ?? (() => {});
     this.#onStopped = options.onStoppedLeading ?? (() => {});
   }

@@ -20,7 +20,8 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../platform/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 
 export interface WatchedCollectionOptions<T extends KubernetesObject> {
   /** For logs and metrics: `namespaces`, `source`, `copies`. */
@@ -38,6 +39,7 @@ export interface WatchedCollectionOptions<T extends KubernetesObject> {
   readonly onRestart?: ((error: unknown) => void) | undefined;
   readonly logger: Logger;
   readonly backoff?: BackoffOptions | undefined;
+  readonly clock?: Clock | undefined;
 }
 
 class StoppedError extends Error {
@@ -50,9 +52,10 @@ export class WatchedCollection<T extends KubernetesObject> {
   readonly #options: WatchedCollectionOptions<T>;
   readonly #backoff: Backoff;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   #listed = false;
   #stopped = true;
-  #restartTimer: NodeJS.Timeout | undefined;
+  #restartTimer: TimerHandle | undefined;
   #starting: Promise<void> | undefined;
   #connects: number[] = [];
 
@@ -60,6 +63,7 @@ export class WatchedCollection<T extends KubernetesObject> {
     this.name = options.name;
     this.#options = options;
     this.#backoff = new Backoff(options.backoff);
+    this.#clock = options.clock ?? systemClock();
     this.#logger = options.logger.child({ collection: options.name });
     const list = async (): Promise<KubernetesListObject<T>> => {
       const result = await options.list();
@@ -98,7 +102,7 @@ export class WatchedCollection<T extends KubernetesObject> {
    * proxy cutting connections): more than 5 connects in 2 s is treated as a failure, with backoff.
    */
   #connected(): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#connects = [...this.#connects.filter((at) => now - at < 2_000), now];
     if (this.#connects.length <= 5 || this.#stopped) return;
     this.#connects = [];
@@ -123,16 +127,19 @@ export class WatchedCollection<T extends KubernetesObject> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#restartTimer);
+    this.#clock.clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
     await this.#informer.stop();
     // A watch request in flight is only abortable once its response has started: wait (bounded)
     // for it; if it starts later still, #start aborts it then.
     const starting = this.#starting;
     if (starting === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([starting, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    await Promise.race([
+      starting,
+      new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, 2_000))),
+    ]);
+    this.#clock.clearTimeout(timer);
   }
 
   #start(): void {
@@ -160,7 +167,7 @@ export class WatchedCollection<T extends KubernetesObject> {
     if (this.#backoff.failures % 10 === 1) this.#logger.warn(log, 'list or watch failed; restarting');
     else this.#logger.debug(log, 'list or watch failed again; restarting');
     this.#options.onRestart?.(error);
-    this.#restartTimer = setTimeout(() => {
+    this.#restartTimer = this.#clock.setTimeout(() => {
       this.#restartTimer = undefined;
       if (!this.#stopped) this.#start();
     }, delayMs);

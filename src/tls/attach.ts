@@ -1,5 +1,5 @@
 import type { SecureContextOptions } from 'node:tls';
-import { silentLogger, type Logger } from '../logger-port.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 import { describeCertificate, type TlsMaterial } from './tls-material.js';
 import type { TlsSource } from './tls-source.js';
 

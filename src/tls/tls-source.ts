@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { silentLogger, type Logger } from '../logger-port.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 import { checkTlsMaterial, type CertificateInfo, type TlsMaterial } from './tls-material.js';
 
 /** Called with the new material after the serving certificate changed. */

@@ -33,6 +33,10 @@ function fakeVerifier(unverified: (references: readonly string[]) => string[] | 
       const answer = unverified(references);
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(new Set(answer));
     },
+    cachedOnly(references) {
+      calls.push(['cached-only', ...references]);
+      return new Set(references);
+    },
     reconfigure: () => undefined,
     cached: () => undefined,
     close: () => undefined,
@@ -122,6 +126,15 @@ describe('the verification pre-pass of a review', () => {
     rewrite.mockClear();
     await handlerWith(fakeVerifier((references) => references.slice(0, 1)))(review, 'mutate', runtime);
     expect(rewrite).toHaveBeenCalledTimes(4);
+  });
+
+  it('sends no request for a dry run: only cached answers count, the rest stay as written', async () => {
+    const verifier = fakeVerifier(() => []);
+    const review = createReview(pod(['httpd']));
+    const dryRun = { ...review, request: { ...review.request, dryRun: true } };
+    const { summary } = await handlerWith(verifier)(dryRun, 'mutate', createRuntime(verifyOn));
+    expect(verifier.calls).toEqual([['cached-only', `${PROXY}/library/httpd:latest`]]);
+    expect(summary.counts).toEqual({ unverified: 1 });
   });
 
   it('keeps the proxy health of the base options', async () => {

@@ -8,8 +8,8 @@
 #           etcd                     http://127.0.0.1:$E2E_ETCD_PORT, data on tmpfs
 #           kube-apiserver           https://127.0.0.1:$E2E_APISERVER_PORT (client-cert admin, RBAC,
 #                                    ServiceAccount + webhook admission plugins on)
-#           kube-controller-manager  serviceaccount(-token), namespace, garbage-collector, deployment,
-#                                    replicaset and root-ca-certificate-publisher controllers
+#           kube-controller-manager  every default controller (Deployments, StatefulSets, DaemonSets, Jobs,
+#                                    CronJobs, endpoints, disruption, node lifecycle, ...)
 #           upstream-registry        docker-registry on 127.0.0.1:$E2E_UPSTREAM_PORT (stands for Docker Hub),
 #                                    seeded offline with small images built by test/e2e/oci-image.sh
 #           quay-registry            a second upstream (stands for quay.io), seeded the same way
@@ -17,6 +17,12 @@
 #                                    plain HTTP on 127.0.0.1:$E2E_PROXY_PORT (used to look at the cache)
 #           nginx                    TLS (own CA) + basic auth on 127.0.0.1:$E2E_REGISTRY_PORT, serving
 #                                    Harbor's path layout: /v2/proxy_cache/<path> -> proxy-registry /v2/<path>
+#         then, unless E2E_NODE=0, one real node (see "The node" below):
+#           kubernetes-service       socat on 10.0.0.1:443 -> the API server, so Pods reach the
+#                                    `kubernetes` Service without a kube-proxy
+#           containerd               Debian containerd 1.6 + runc, every path under $E2E_DIR/node
+#           kubelet                  Node $E2E_NODE_NAME, cgroupfs on cgroup v1, CNI bridge ptnode0
+#           kube-scheduler
 #         and writes $E2E_DIR/kubeconfig, $E2E_DIR/env (KEY=value lines) and $E2E_DIR/env.json.
 #         A stale or partial previous run is taken down first; a failed `up` takes itself down.
 # down    stops everything it started (pid files in $E2E_DIR/pids) and deletes $E2E_DIR.
@@ -28,7 +34,21 @@
 # E2E_QUAY_PORT (15001), E2E_PROXY_PORT (15010), E2E_REGISTRY_PORT (15443), E2E_PORT_OFFSET (0; added to
 # every default port), E2E_TIMEOUT_SCALE (1; multiplies every readiness timeout), E2E_OWNER_PID (default:
 # the caller's pid) and E2E_FORCE=1 (let `up` replace a healthy cluster another live process owns).
-# The webhook itself is not started here: the TypeScript tests start it.
+# E2E_PULLTHROUGH_IMAGE_ARCHIVE: an OCI archive of the pullthrough image (hack/e2e-image.sh) that `up`
+# pushes into the upstream registry; the env file then names it in E2E_PULLTHROUGH_IMAGE.
+# E2E_NODE=0 leaves the node out (control plane and registries only). Node ports: E2E_KUBELET_PORT
+# (16445), E2E_KUBELET_HEALTHZ_PORT (16446), E2E_SCHEDULER_PORT (16447), E2E_CRI_STREAM_PORT (16448).
+# The webhook itself is not started here: the TypeScript tests start it (or install the chart).
+#
+# The node: Pods get IPs from 10.244.77.0/24 on the bridge ptnode0 (10.244.77.1, made here, and also
+# the node's InternalIP and kubelet address), so the API server reaches webhook Pods and the kubelet
+# directly (--enable-aggregator-routing: Service -> endpoint IP, no kube-proxy). containerd resolves
+# docker.io and quay.io to the upstream registries and trusts the Harbor stand-in's CA (hosts.toml per
+# registry). The kubelet runs in a private mount namespace whose /proc/sys entries it insists on
+# writing are plain files, so the host's sysctls are never changed. Some paths are fixed by the
+# kubelet and containerd (/run/containerd/s, /var/log/containers, /var/lib/cni, cgroups /kubepods):
+# `down` removes those it created, the two bridges, and every mount under $E2E_DIR. One node per
+# machine: a second `up` with a node refuses while another live one exists (use E2E_NODE=0).
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin # nginx lives in /usr/sbin
 
@@ -46,6 +66,12 @@ upstream_port=${E2E_UPSTREAM_PORT:-$((15000 + off))}
 quay_port=${E2E_QUAY_PORT:-$((15001 + off))}
 proxy_port=${E2E_PROXY_PORT:-$((15010 + off))}
 registry_port=${E2E_REGISTRY_PORT:-$((15443 + off))}
+kubelet_port=${E2E_KUBELET_PORT:-$((16445 + off))}
+kubelet_healthz_port=${E2E_KUBELET_HEALTHZ_PORT:-$((16446 + off))}
+scheduler_port=${E2E_SCHEDULER_PORT:-$((16447 + off))}
+cri_stream_port=${E2E_CRI_STREAM_PORT:-$((16448 + off))}
+with_node=${E2E_NODE:-1}
+[[ $with_node == 0 || $with_node == 1 ]] || { echo "cluster.sh: E2E_NODE must be 0 or 1" >&2; exit 2; }
 # Who owns the cluster (the test runner's pid; by default the caller of this script). `up` refuses to
 # replace a healthy cluster whose owner is another live process, unless E2E_FORCE=1.
 owner_pid=${E2E_OWNER_PID:-$PPID}
@@ -53,6 +79,13 @@ timeout_scale=${E2E_TIMEOUT_SCALE:-1}
 host=127.0.0.1
 project=proxy_cache
 service_cidr=10.0.0.0/24
+kubernetes_service_ip=10.0.0.1 # the first address of service_cidr: what Pods get in KUBERNETES_SERVICE_HOST
+node_name=pullthrough-e2e-node
+pod_cidr=10.244.77.0/24
+pod_gateway=10.244.77.1 # on ptnode0; also the node's InternalIP and the kubelet's address
+pod_bridge=ptnode0
+service_bridge=ptsvc0 # holds kubernetes_service_ip (a bridge: dummy links need a kernel module)
+node_marker=/run/pullthrough-e2e-node.owner # host-wide: which E2E_DIR runs the one node
 
 # Images seeded into the upstream registries (repository:tag, as Docker Hub / Quay name them).
 upstream_images=(
@@ -70,12 +103,19 @@ quay_images=(
 
 # Start order; down stops in reverse.
 components=(etcd kube-apiserver kube-controller-manager upstream-registry quay-registry proxy-registry nginx)
+node_components=(kubernetes-service containerd kubelet kube-scheduler)
+# A cluster's components: with the node's when `up` started one (it leaves $E2E_DIR/node/.enabled).
+all_components() {
+  echo "${components[@]}"
+  [[ ! -f $E2E_DIR/node/.enabled ]] || echo "${node_components[@]}"
+}
 
 marker=.pullthrough-e2e
 pki=$E2E_DIR/pki
 reg=$E2E_DIR/registry
 logs=$E2E_DIR/logs
 pids=$E2E_DIR/pids
+node=$E2E_DIR/node
 
 log() { echo "cluster.sh: $*" >&2; }
 die() {
@@ -159,7 +199,7 @@ wait_ready() {
 # children behind, e.g. nginx workers; they keep the group, so the pid cannot have been reused).
 group_leftovers() {
   ps -eo pid=,pgid=,stat=,comm= 2>/dev/null | awk -v g="$1" \
-    '$2 == g && $3 !~ /^Z/ && $4 ~ /^(etcd|kube-apiserver|kube-controller|docker-registry|nginx)/ { print $1 }'
+    '$2 == g && $3 !~ /^Z/ && $4 ~ /^(etcd|kube-apiserver|kube-controller|docker-registry|nginx|socat|containerd|kubelet|kube-scheduler)/ { print $1 }'
 }
 
 stop_component() {
@@ -209,6 +249,11 @@ check_proxy-registry() { curl_q "http://$host:$proxy_port/v2/" >/dev/null; }
 check_nginx() {
   curl_q --cacert "$reg/ca.crt" -u "$(<"$reg/user"):$(<"$reg/password")" "https://$host:$registry_port/v2/" >/dev/null
 }
+check_kubernetes-service() { admin_curl "https://$kubernetes_service_ip/readyz" >/dev/null; }
+ctr_() { ctr -a "$node/containerd/containerd.sock" "$@"; }
+check_containerd() { ctr_ version >/dev/null; }
+check_kubelet() { curl_q "http://$host:$kubelet_healthz_port/healthz" >/dev/null; }
+check_kube-scheduler() { curl_q -k "https://$host:$scheduler_port/healthz" >/dev/null; }
 port_of() {
   case $1 in
     etcd) echo "$etcd_port" ;;
@@ -218,7 +263,11 @@ port_of() {
     quay-registry) echo "$quay_port" ;;
     proxy-registry) echo "$proxy_port" ;;
     nginx) echo "$registry_port" ;;
-    *) die "unknown component '$1' (one of: ${components[*]})" ;;
+    kubernetes-service) echo 443 ;;
+    containerd) echo "$cri_stream_port" ;;
+    kubelet) echo "$kubelet_healthz_port" ;;
+    kube-scheduler) echo "$scheduler_port" ;;
+    *) die "unknown component '$1' (one of: ${components[*]} ${node_components[*]})" ;;
   esac
 }
 
@@ -258,7 +307,7 @@ write_pki() {
   mkdir -p "$reg/certs"
   make_ca "$reg/ca" pullthrough-e2e-registry-ca
   sign "$reg/tls" "$reg/ca" /CN=harbor.ingress.local \
-    "subjectAltName=IP:$host,DNS:localhost,DNS:harbor.ingress.local" \
+    "subjectAltName=IP:$host,IP:$pod_gateway,DNS:localhost,DNS:harbor.ingress.local" \
     "extendedKeyUsage=serverAuth" "keyUsage=critical,digitalSignature,keyEncipherment"
   cp "$reg/ca.crt" "$reg/certs/ca.crt" # skopeo --cert-dir: *.crt there are trusted CAs
   chmod 644 "$reg"/*.crt "$reg"/*.key
@@ -356,7 +405,7 @@ http {
   proxy_read_timeout 300s;
 
   server {
-    listen $host:$registry_port ssl;
+    listen $host:$registry_port ssl;$([[ $with_node == 0 ]] || printf '\n    listen %s:%s ssl; # for Pods (the webhook probes the cache)' "$pod_gateway" "$registry_port")
     server_name harbor.ingress.local localhost $host;
     ssl_certificate $reg/tls.crt;
     ssl_certificate_key $reg/tls.key;
@@ -428,6 +477,12 @@ E2E_QUAY_IMAGES=$(
     IFS=,
     echo "${quay_images[*]}"
   )
+E2E_NODE_NAME=$([[ $with_node == 0 ]] || echo "$node_name")
+E2E_NODE_DIR=$([[ $with_node == 0 ]] || echo "$node")
+E2E_CONTAINERD_ADDRESS=$([[ $with_node == 0 ]] || echo "$node/containerd/containerd.sock")
+E2E_POD_LOG_DIR=$([[ $with_node == 0 ]] || echo "$node/kubelet/pod-logs")
+E2E_PULLTHROUGH_IMAGE=$pullthrough_image
+E2E_REGISTRY_FOR_PODS=$([[ $with_node == 0 ]] || echo "$pod_gateway:$registry_port")
 EOF
   grep -v '^#' "$E2E_DIR/env" | jq -R 'capture("^(?<k>[^=]+)=(?<v>.*)$")' | jq -s 'map({(.k): .v}) | add' \
     >"$E2E_DIR/env.json"
@@ -459,6 +514,9 @@ start_kube-apiserver() {
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --authorization-mode=RBAC --allow-privileged=true \
     --feature-gates=ImageVolume=true \
+    --enable-aggregator-routing=true \
+    --kubelet-client-certificate="$pki/admin.crt" --kubelet-client-key="$pki/admin.key" \
+    --kubelet-preferred-address-types=InternalIP \
     --enable-admission-plugins=NamespaceLifecycle,ServiceAccount,MutatingAdmissionWebhook,ValidatingAdmissionWebhook \
     --v=1
   wait_ready kube-apiserver 90 check_kube-apiserver
@@ -470,7 +528,7 @@ start_kube-controller-manager() {
     --authentication-kubeconfig="$E2E_DIR/kubeconfig" --authorization-kubeconfig="$E2E_DIR/kubeconfig" \
     --bind-address=$host --secure-port="$kcm_port" --cert-dir="$E2E_DIR/kcm" \
     --leader-elect=false --use-service-account-credentials=false --authentication-skip-lookup=true \
-    --controllers=serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,root-ca-certificate-publisher-controller \
+    --controllers='*' \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --v=1
   wait_ready kube-controller-manager 60 check_kube-controller-manager
@@ -514,6 +572,268 @@ seed() { # registry-port images...
   done
 }
 
+
+# ------------------------------------------------------------------------------------------------
+# the node: containerd, kubelet, kube-scheduler (see the header)
+# ------------------------------------------------------------------------------------------------
+# Host paths the kubelet, containerd and the CNI plugins use whatever their configuration says.
+node_host_paths=(/run/containerd /var/log/containers /var/lib/cni /var/lib/kubelet /usr/libexec/kubernetes /var/run/netns)
+cgroup_parent=kubepods
+
+write_node_files() {
+  mkdir -p "$node"/containerd/{root,state,opt,runc} "$node"/certs.d "$node"/cni/{net.d,ipam} \
+    "$node"/kubelet/{root,pod-logs,volume-plugins} "$node"/fake-sysctl
+  cat >"$node/containerd/config.toml" <<EOF
+version = 2
+root = "$node/containerd/root"
+state = "$node/containerd/state"
+[grpc]
+  address = "$node/containerd/containerd.sock"
+[ttrpc]
+  address = ""
+[plugins]
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "$node/containerd/opt"
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = "registry.k8s.io/pause:3.10"
+    stream_server_address = "$host"
+    stream_server_port = "$cri_stream_port"
+    disable_apparmor = true
+    restrict_oom_score_adj = true
+    disable_hugetlb_controller = true
+    tolerate_missing_hugetlb_controller = true
+    netns_mounts_under_state_dir = true
+    [plugins."io.containerd.grpc.v1.cri".containerd]
+      snapshotter = "overlayfs"
+      default_runtime_name = "runc"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+          SystemdCgroup = false
+          Root = "$node/containerd/runc"
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "/usr/lib/cni"
+      conf_dir = "$node/cni/net.d"
+    [plugins."io.containerd.grpc.v1.cri".registry]
+      config_path = "$node/certs.d"
+EOF
+  # One hosts.toml per registry. containerd 1.6 rejects a file without a [host] table ("invalid
+  # `host` tree") and then silently pulls over plain HTTP, so every file has one.
+  hosts_toml "$host:$registry_port" "https://$host:$registry_port" "$reg/ca.crt"
+  hosts_toml docker.io "http://$host:$upstream_port"
+  hosts_toml quay.io "http://$host:$quay_port"
+  hosts_toml "$host:$upstream_port" "http://$host:$upstream_port"
+  hosts_toml "$host:$quay_port" "http://$host:$quay_port"
+  hosts_toml "$host:$proxy_port" "http://$host:$proxy_port"
+  # No isGateway: the plugin would turn on the host's ip_forward. The gateway address is ours
+  # (node_network_up), and host-local's default route points the Pods at it.
+  cat >"$node/cni/net.d/10-pullthrough-e2e.conflist" <<EOF
+{"cniVersion": "1.0.0", "name": "pullthrough-e2e", "plugins": [
+  {"type": "bridge", "bridge": "$pod_bridge", "isGateway": false, "ipMasq": false, "hairpinMode": false,
+   "ipam": {"type": "host-local", "dataDir": "$node/cni/ipam",
+            "ranges": [[{"subnet": "$pod_cidr", "gateway": "$pod_gateway"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+  {"type": "loopback"}]}
+EOF
+  cat >"$node/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $pod_gateway
+port: $kubelet_port
+readOnlyPort: 0
+healthzBindAddress: $host
+healthzPort: $kubelet_healthz_port
+cgroupDriver: cgroupfs
+failSwapOn: false
+failCgroupV1: false
+makeIPTablesUtilChains: false
+protectKernelDefaults: false
+containerRuntimeEndpoint: unix://$node/containerd/containerd.sock
+imageServiceEndpoint: unix://$node/containerd/containerd.sock
+podLogsDir: $node/kubelet/pod-logs
+volumePluginDir: $node/kubelet/volume-plugins
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+  x509: {clientCAFile: $pki/ca.crt}
+authorization: {mode: AlwaysAllow}
+serializeImagePulls: false
+hairpinMode: none
+evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%"}
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+syncFrequency: 10s
+nodeStatusReportFrequency: 10s
+maxPods: 250
+EOF
+}
+
+hosts_toml() { # registry server [ca]
+  mkdir -p "$node/certs.d/$1"
+  {
+    echo "server = \"$2\""
+    [[ -z ${3:-} ]] || echo "ca = \"$3\""
+    echo "[host.\"$2\"]"
+    echo '  capabilities = ["pull", "resolve"]'
+    [[ -z ${3:-} ]] || echo "  ca = \"$3\""
+  } >"$node/certs.d/$1/hosts.toml"
+}
+
+# The host-wide claim on the node (bridges, cgroups and /run/containerd are per machine).
+claim_node() {
+  local other pid
+  other=$(cat "$node_marker" 2>/dev/null || true)
+  if [[ -n $other && $other != "$E2E_DIR" ]]; then
+    pid=$(cat "$other/pids/kubelet.pid" 2>/dev/null || true)
+    if [[ $pid =~ ^[0-9]+$ ]] && alive "$pid"; then
+      die "the e2e cluster in $other already runs this machine's node (kubelet pid $pid); set E2E_NODE=0 for a cluster without one"
+    fi
+    if ip link show "$pod_bridge" >/dev/null 2>&1; then
+      die "$other left a node behind (bridge $pod_bridge): run 'E2E_DIR=$other test/e2e/cluster.sh down' first"
+    fi
+  fi
+  echo "$E2E_DIR" >"$node_marker"
+}
+
+node_network_up() {
+  local p
+  # Remember what existed, so that down removes only what the node made.
+  : >"$node/host-created"
+  for p in "${node_host_paths[@]}"; do [[ -e $p ]] || echo "$p" >>"$node/host-created"; done
+  for p in /sys/fs/cgroup/*/; do [[ -e $p$cgroup_parent ]] || echo "$p$cgroup_parent" >>"$node/host-created"; done
+  cat /proc/sys/net/ipv4/ip_forward >"$node/ip_forward"
+  ip link show "$pod_bridge" >/dev/null 2>&1 || ip link add "$pod_bridge" type bridge
+  ip addr replace "$pod_gateway/${pod_cidr#*/}" dev "$pod_bridge"
+  ip link set "$pod_bridge" up
+  ip link show "$service_bridge" >/dev/null 2>&1 || ip link add "$service_bridge" type bridge
+  ip addr replace "$kubernetes_service_ip/32" dev "$service_bridge"
+  ip link set "$service_bridge" up
+}
+
+# Undoes node_network_up and whatever the runtime left on the host; every step tolerates "not there".
+node_host_cleanup() {
+  local m p
+  set +e # best effort: a step that finds nothing to undo must not stop the others
+  # Mounts under $E2E_DIR (kubelet volumes and its root bind mount, container rootfs, netns), deepest first.
+  findmnt -rn -o TARGET | { grep -F "$E2E_DIR/" || true; } | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+  ip link del "$pod_bridge" 2>/dev/null || true
+  ip link del "$service_bridge" 2>/dev/null || true
+  # The kubelet's log symlinks into our pod-logs dir, and the CNI plugins' cache for our network.
+  find /var/log/containers -maxdepth 1 -type l -lname "$node/*" -delete 2>/dev/null || true
+  rm -f /var/lib/cni/results/pullthrough-e2e-* 2>/dev/null || true
+  grep -lsF "$E2E_DIR/" /var/lib/cni/results/* 2>/dev/null | xargs -r rm -f
+  if [[ -f $node/host-created ]]; then
+    while read -r p; do
+      # Only what the node made, deepest first; a cgroup goes once its processes are gone, and a
+      # folder only when empty (never files something else put there).
+      if [[ $p == /sys/fs/cgroup/* ]]; then
+        [[ -d $p ]] && find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
+      else
+        find "$p" -depth \( -type s -o -type d -empty \) -delete 2>/dev/null
+      fi
+    done <"$node/host-created"
+  fi
+  if [[ -f $node/ip_forward && $(cat /proc/sys/net/ipv4/ip_forward) != "$(<"$node/ip_forward")" ]]; then
+    cat "$node/ip_forward" >/proc/sys/net/ipv4/ip_forward
+  fi
+  [[ $(cat "$node_marker" 2>/dev/null) != "$E2E_DIR" ]] || rm -f "$node_marker"
+  set -e
+}
+
+start_kubernetes-service() {
+  launch kubernetes-service "bind=$kubernetes_service_ip" socat \
+    "TCP-LISTEN:443,bind=$kubernetes_service_ip,reuseaddr,fork" "TCP:$host:$apiserver_port"
+  wait_ready kubernetes-service 30 check_kubernetes-service
+}
+
+start_containerd() {
+  launch containerd "$node/containerd/config.toml" containerd --config "$node/containerd/config.toml"
+  wait_ready containerd 30 check_containerd
+  # The sandbox image is imported, never pulled, and pinned (kept by the kubelet's image GC).
+  ctr_ -n k8s.io images import "$tools/node/pause.tar" >/dev/null
+  ctr_ -n k8s.io images label registry.k8s.io/pause:3.10 io.cri-containerd.pinned=pinned >/dev/null
+}
+
+start_kubelet() {
+  local k keys="vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops kernel/keys/root_maxkeys kernel/keys/root_maxbytes"
+  # The kubelet root is a shared mount, so the volumes the kubelet mounts from its own mount
+  # namespace (projected service-account tokens...) propagate to containerd's.
+  findmnt -n -M "$node/kubelet/root" >/dev/null || mount --bind "$node/kubelet/root" "$node/kubelet/root"
+  mount --make-rshared "$node/kubelet/root"
+  # The kubelet writes these sysctls (vm.overcommit_memory=1, kernel.panic=10...); in its private
+  # mount namespace they are plain files holding the host's values.
+  : >"$node/host-sysctl"
+  for k in $keys; do
+    cat "/proc/sys/$k" >"$node/fake-sysctl/${k//\//_}"
+    echo "$k $(<"/proc/sys/$k")" >>"$node/host-sysctl" # what the host had, for the tests to compare
+  done
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  NODE_DIR=$node SYSCTL_KEYS=$keys launch kubelet "$node/kubelet/config.yaml" \
+    unshare -m --propagation unchanged bash -c '
+      for k in $SYSCTL_KEYS; do mount --bind "$NODE_DIR/fake-sysctl/${k//\//_}" "/proc/sys/$k"; done
+      exec "$0" "$@"' "$BIN/kubelet" \
+    --config="$node/kubelet/config.yaml" --kubeconfig="$E2E_DIR/kubeconfig" --root-dir="$node/kubelet/root" \
+    --cert-dir="$node/kubelet/pki" \
+    --hostname-override="$node_name" --node-ip="$pod_gateway" --v=1
+  wait_ready kubelet 60 check_kubelet
+  wait_ready kubelet 90 node_ready
+  # The node-lifecycle controller lifts the registration taint too, but only on its next pass.
+  "$KUBECTL" --kubeconfig "$E2E_DIR/kubeconfig" taint node "$node_name" node.kubernetes.io/not-ready:NoSchedule- \
+    >/dev/null 2>&1 || true
+}
+
+node_ready() {
+  [[ $("$KUBECTL" --kubeconfig "$E2E_DIR/kubeconfig" --request-timeout=5s get node "$node_name" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]]
+}
+
+start_kube-scheduler() {
+  launch kube-scheduler "$E2E_DIR/scheduler" "$BIN/kube-scheduler" \
+    --kubeconfig="$E2E_DIR/kubeconfig" --authentication-kubeconfig="$E2E_DIR/kubeconfig" \
+    --authorization-kubeconfig="$E2E_DIR/kubeconfig" --authentication-skip-lookup=true \
+    --bind-address=$host --secure-port="$scheduler_port" --cert-dir="$E2E_DIR/scheduler" \
+    --leader-elect=false --v=1
+  wait_ready kube-scheduler 60 check_kube-scheduler
+}
+
+# Before containerd stops: its containers, so the shims exit with them (a shim outlives containerd).
+stop_node_containers() {
+  local ns t c
+  check_containerd 2>/dev/null || return 0
+  for ns in $(ctr_ namespaces ls -q 2>/dev/null); do
+    for t in $(ctr_ -n "$ns" tasks ls -q 2>/dev/null); do ctr_ -n "$ns" tasks kill -s SIGKILL "$t" >/dev/null 2>&1; done
+    for t in $(ctr_ -n "$ns" tasks ls -q 2>/dev/null); do ctr_ -n "$ns" tasks rm -f "$t" >/dev/null 2>&1; done
+    for c in $(ctr_ -n "$ns" containers ls -q 2>/dev/null); do ctr_ -n "$ns" containers rm "$c" >/dev/null 2>&1; done
+  done
+}
+
+# Shims of our containerd (it started them; its socket is on their command line).
+stop_shims() {
+  local left i
+  for ((i = 0; i < 30; i++)); do
+    left=$(pgrep -f -- "-address $node/containerd/containerd.sock" || true)
+    [[ -n $left ]] || return 0
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
+    sleep 0.1
+  done
+}
+
+# The image built from the Dockerfile (hack/e2e-image.sh), where the chart's users would push it: a
+# registry of their own, here the upstream one (the node pulls it over plain HTTP, see hosts.toml).
+pullthrough_image=
+push_pullthrough_image() {
+  local archive=${E2E_PULLTHROUGH_IMAGE_ARCHIVE:-} tag=e2e t=$SECONDS
+  [[ -n $archive ]] || return 0
+  [[ -s $archive ]] || die "E2E_PULLTHROUGH_IMAGE_ARCHIVE=$archive: no such file (hack/e2e-image.sh builds it)"
+  [[ $archive =~ /pullthrough-([0-9a-f]+)\.oci\.tar$ ]] && tag=e2e-${BASH_REMATCH[1]}
+  pullthrough_image=$host:$upstream_port/pullthrough/pullthrough:$tag
+  skopeo --policy "$reg/policy.json" copy --quiet --dest-tls-verify=false "oci-archive:$archive" \
+    "docker://$pullthrough_image" >>"$logs/seed.log" 2>&1 || die "pushing $archive failed (log: $logs/seed.log)"
+  log "pushed the pullthrough image as $pullthrough_image ($((SECONDS - t)) s)"
+}
+
 # ------------------------------------------------------------------------------------------------
 # commands
 # ------------------------------------------------------------------------------------------------
@@ -525,12 +845,16 @@ safe_to_delete() { # E2E_DIR must be ours (marker) or absent/empty, and never a 
 }
 
 cmd_down() {
-  local i
+  local i all
+  read -ra all <<<"$(all_components | tr '\n' ' ')"
   if [[ -d $pids ]]; then
-    for ((i = ${#components[@]} - 1; i >= 0; i--)); do
-      stop_component "${components[i]}"
+    for ((i = ${#all[@]} - 1; i >= 0; i--)); do
+      [[ ${all[i]} != containerd ]] || stop_node_containers
+      stop_component "${all[i]}"
+      [[ ${all[i]} != containerd ]] || stop_shims
     done
   fi
+  [[ ! -f $node/.enabled ]] || node_host_cleanup
   if [[ -e $E2E_DIR ]]; then
     safe_to_delete || die "refusing to delete $E2E_DIR: it was not made by cluster.sh (no $marker file)"
     rm -rf "$E2E_DIR"
@@ -546,6 +870,15 @@ cmd_up() {
   for c in kube-apiserver kube-controller-manager kubectl; do
     [[ -x $BIN/$c ]] || die "$BIN/$c not found: run hack/e2e-tools.sh first"
   done
+  if [[ $with_node == 1 ]]; then
+    ((EUID == 0)) || die "the node needs root (or E2E_NODE=0 for a cluster without one)"
+    for c in containerd runc ctr socat ip unshare findmnt; do
+      command -v "$c" >/dev/null 2>&1 || die "'$c' not found: run hack/e2e-tools.sh first (or E2E_NODE=0)"
+    done
+    for c in "$BIN/kubelet" "$BIN/kube-scheduler" "$tools/node/pause.tar" /usr/lib/cni/bridge; do
+      [[ -e $c ]] || die "$c not found: run hack/e2e-tools.sh first (or E2E_NODE=0)"
+    done
+  fi
   if [[ -e $E2E_DIR ]]; then
     local prev
     prev=$(cat "$E2E_DIR/owner" 2>/dev/null || true)
@@ -563,6 +896,11 @@ cmd_up() {
     port_free "$p" || die "port $host:$p (for $c) is already in use; free it or set E2E_*_PORT"
   done
   port_free "$etcd_peer_port" || die "port $host:$etcd_peer_port (etcd peer) is already in use"
+  if [[ $with_node == 1 ]]; then
+    for p in "$kubelet_healthz_port" "$scheduler_port" "$cri_stream_port"; do
+      port_free "$p" || die "port $host:$p (for the node) is already in use; free it or set E2E_*_PORT"
+    done
+  fi
 
   rm -rf "${E2E_DIR%/}-failed-logs"
   mkdir -p "$E2E_DIR" "$logs" "$pids"
@@ -574,6 +912,14 @@ cmd_up() {
   write_pki
   write_kubeconfig
   write_registry_files
+  if [[ $with_node == 1 ]]; then
+    # First, so that nginx can also listen on the Pods' gateway.
+    claim_node
+    mkdir -p "$node"
+    touch "$node/.enabled"
+    write_node_files
+    node_network_up
+  fi
 
   local t
   for c in "${components[@]}"; do
@@ -585,12 +931,20 @@ cmd_up() {
         t=$SECONDS
         seed "$upstream_port" "${upstream_images[@]}"
         log "seeded ${#upstream_images[@]} images into the upstream registry ($((SECONDS - t)) s)"
+        push_pullthrough_image
         ;;
       quay-registry)
         seed "$quay_port" "${quay_images[@]}"
         ;;
     esac
   done
+  if [[ $with_node == 1 ]]; then
+    for c in "${node_components[@]}"; do
+      t=$SECONDS
+      "start_$c"
+      log "$c ready ($((SECONDS - t)) s)"
+    done
+  fi
   write_env
   trap - EXIT
   log "up in $((SECONDS - start)) s; env: $E2E_DIR/env"
@@ -610,7 +964,7 @@ cmd_status() {
     echo "not running ($E2E_DIR has no pids)"
     return 1
   }
-  for c in "${components[@]}"; do
+  for c in $(all_components); do
     if pid=$(pid_of "$c"); then
       if "check_$c" 2>/dev/null; then state="running (pid $pid), healthy"; else
         state="running (pid $pid), NOT healthy"
@@ -661,7 +1015,7 @@ case ${1:-} in
   stop) lock && cmd_stop "${2:-}" ;;
   *)
     echo "usage: $0 up|down|status|env|start COMPONENT|stop COMPONENT" >&2
-    echo "components: ${components[*]}" >&2
+    echo "components: ${components[*]} ${node_components[*]}" >&2
     exit 2
     ;;
 esac

@@ -18,6 +18,7 @@ import {
   waitFor,
   type E2eEnv,
 } from './harness.js';
+import { hasNode, servedBy, waitForPhase } from './node.js';
 
 const env: E2eEnv = inject('e2eEnv');
 
@@ -134,8 +135,17 @@ describe('e2e control plane', () => {
     // The ServiceAccount admission plugin ran: default SA and the projected token volume.
     expect(pod.spec!.serviceAccountName).toBe('default');
     expect(pod.spec!.volumes?.some((v) => v.name.startsWith('kube-api-access-'))).toBe(true);
-    // No scheduler and no kubelet: the Pod stays Pending.
-    expect(pod.status?.phase).toBe('Pending');
+    if (hasNode(env)) {
+      // The scheduler binds it to the node, whose kubelet pulls the seeded image (docker.io -> the
+      // upstream registry, containerd's hosts.toml) and runs it.
+      const running = await waitForPhase(env, ns, pod.metadata!.name!);
+      expect(running.spec.nodeName).toBe(env.E2E_NODE_NAME);
+      expect(running.status.containerStatuses[0].imageID).toMatch(/^docker\.io\/library\/nginx@sha256:/);
+      expect(await servedBy(running)).toBe('docker.io/library/nginx:1.26-alpine');
+    } else {
+      // No scheduler and no kubelet: the Pod stays Pending.
+      expect(pod.status?.phase).toBe('Pending');
+    }
   });
 
   it('deletes a namespace (namespace controller)', async () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const clusterSh = join(repoRoot, 'test/e2e/cluster.sh');
 export const e2eToolsSh = join(repoRoot, 'hack/e2e-tools.sh');
+export const e2eImageSh = join(repoRoot, 'hack/e2e-image.sh');
 
 /** Where cluster.sh keeps its state (same default as the script). */
 export function e2eDir(): string {
@@ -49,6 +50,18 @@ export interface E2eEnv {
   E2E_SKOPEO_POLICY: string;
   E2E_UPSTREAM_IMAGES: string;
   E2E_QUAY_IMAGES: string;
+  /** The node's name; empty when the cluster has no node (E2E_NODE=0). */
+  E2E_NODE_NAME: string;
+  /** Where the node keeps containerd's and the kubelet's state; empty without a node. */
+  E2E_NODE_DIR: string;
+  /** containerd's socket (`ctr -a`); empty without a node. */
+  E2E_CONTAINERD_ADDRESS: string;
+  /** The kubelet's podLogsDir (`kubectl logs` works too); empty without a node. */
+  E2E_POD_LOG_DIR: string;
+  /** The image built from the Dockerfile, in the upstream registry; empty when none was pushed. */
+  E2E_PULLTHROUGH_IMAGE: string;
+  /** `host:port` of the Harbor stand-in as Pods reach it (their 127.0.0.1 is their own); empty without a node. */
+  E2E_REGISTRY_FOR_PODS: string;
 }
 
 /** Parses $E2E_DIR/env (KEY=value lines, '#' comments, no quoting). */

@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# Builds a tiny single-layer OCI image layout offline (no base image, no network, reproducible:
-# the same arguments always give the same digests).
+# Builds a small single-layer OCI image layout offline (no base image, no network, reproducible:
+# the same arguments and the same busybox binary always give the same digests).
 #
-# usage: test/e2e/oci-image.sh LAYOUT_DIR REFERENCE [ARCH]
+# usage: test/e2e/oci-image.sh [--rootfs DIR --cmd JSON] LAYOUT_DIR REFERENCE [ARCH]
 #   LAYOUT_DIR  directory to create (must not exist or be empty); copy it with
 #               `skopeo copy oci:LAYOUT_DIR:latest docker://HOST/REPO:TAG`
-#   REFERENCE   written into the image (file /etc/pullthrough-e2e-image and the config's labels),
-#               so every seeded image has distinct content and digests
+#   REFERENCE   written into the image (file /etc/pullthrough-e2e-image, /www/index.html and the
+#               config's labels), so every seeded image has distinct content and digests
 #   ARCH        default amd64
-# Prints the manifest digest on stdout.
+#   --rootfs DIR --cmd JSON   pack DIR as the layer with that Cmd instead (the node's pause image)
+# By default the image is runnable on the e2e node: a static busybox (Debian busybox-static) with a
+# link for each applet (sh, mkdir, chown, httpd...: what charts' commands call), and a Cmd that
+# serves /www (its own name) on port 8080 and stays up; when another container of the Pod already
+# holds the port, it just sleeps. It stops on SIGTERM. Prints the manifest digest.
 set -euo pipefail
 
-dir=${1:?usage: oci-image.sh LAYOUT_DIR REFERENCE [ARCH]}
-ref=${2:?usage: oci-image.sh LAYOUT_DIR REFERENCE [ARCH]}
+rootfs= cmd=
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --rootfs) rootfs=${2:?--rootfs DIR} ;;
+    --cmd) cmd=${2:?--cmd JSON} ;;
+    *)
+      echo "oci-image.sh: unknown option $1" >&2
+      exit 2
+      ;;
+  esac
+  shift 2
+done
+dir=${1:?usage: oci-image.sh [--rootfs DIR --cmd JSON] LAYOUT_DIR REFERENCE [ARCH]}
+ref=${2:?usage: oci-image.sh [--rootfs DIR --cmd JSON] LAYOUT_DIR REFERENCE [ARCH]}
 arch=${3:-amd64}
 
 mkdir -p "$dir/blobs/sha256"
@@ -28,21 +44,45 @@ put_blob() { # file -> moves it into the layout, prints its hex digest
   echo "$d"
 }
 
-# The layer: one small file naming the image.
-mkdir -p "$work/root/etc"
-printf '%s\n' "$ref" >"$work/root/etc/pullthrough-e2e-image"
+if [[ -z $rootfs ]]; then
+  busybox=/bin/busybox
+  [[ -x $busybox ]] && grep -q 'not a dynamic' < <(ldd "$busybox" 2>&1) ||
+    {
+      echo "oci-image.sh: a static $busybox is needed (apt-get install busybox-static; hack/e2e-tools.sh does)" >&2
+      exit 1
+    }
+  rootfs=$work/root
+  mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/www" "$rootfs/tmp"
+  chmod 1777 "$rootfs/tmp"
+  cp "$busybox" "$rootfs/bin/busybox"
+  "$busybox" --list-full | while read -r applet; do
+    [[ $applet == bin/busybox ]] && continue
+    mkdir -p "$rootfs/${applet%/*}"
+    ln -s /bin/busybox "$rootfs/$applet"
+  done
+  printf '%s\n' "$ref" >"$rootfs/etc/pullthrough-e2e-image"
+  printf '%s\n' "$ref" >"$rootfs/www/index.html"
+  # As PID 1 the shell gets no default SIGTERM handling: the trap makes Pods stop at once.
+  cmd='["/bin/sh","-c","trap \"exit 0\" TERM; httpd -f -p 8080 -h /www 2>/dev/null & wait $!; while :; do sleep 3600 & wait $!; done"]'
+fi
+[[ -n $cmd ]] || {
+  echo "oci-image.sh: --rootfs needs --cmd" >&2
+  exit 2
+}
+
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --format=posix \
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
-  -C "$work/root" -cf "$work/layer.tar" etc
+  -C "$rootfs" -cf "$work/layer.tar" .
 diff_id=$(sha "$work/layer.tar")
-gzip -n -9 <"$work/layer.tar" >"$work/layer.tar.gz"
+gzip -n -6 <"$work/layer.tar" >"$work/layer.tar.gz"
 layer_size=$(size "$work/layer.tar.gz")
 layer=$(put_blob "$work/layer.tar.gz")
 
 created=2024-01-01T00:00:00Z
-jq -cn --arg arch "$arch" --arg diff "sha256:$diff_id" --arg ref "$ref" --arg created "$created" '{
+jq -cn --arg arch "$arch" --arg diff "sha256:$diff_id" --arg ref "$ref" --arg created "$created" \
+  --argjson cmd "$cmd" '{
   created: $created, architecture: $arch, os: "linux",
-  config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["/bin/true"],
+  config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: $cmd,
            Labels: {"org.opencontainers.image.title": $ref, "io.pullthrough.e2e": "seeded"}},
   rootfs: {type: "layers", diff_ids: [$diff]},
   history: [{created: $created, created_by: "test/e2e/oci-image.sh"}]

@@ -1,47 +1,6 @@
-/** Hand-driven clock, scripted HTTP and capturing logger for the health unit tests. */
+/** Scripted HTTP and capturing logger for the health unit tests (the clock is test/helpers/fake-clock.ts). */
 import type { HttpRequest, HttpResponse } from '../../src/health/http-client.js';
-import type { Clock, HealthLogger } from '../../src/health/support.js';
-
-/** Lets every pending promise chain run (they all settle before the next macrotask). */
-export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-export class FakeClock implements Clock {
-  time = 0;
-  #next = 1;
-  readonly timers = new Map<number, { at: number; callback: () => void }>();
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.#next++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  /** Moves time forward, firing due timers in order and letting their promises settle. */
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    await flush();
-    for (;;) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.timers)
-        if (entry[1].at <= end && (due === undefined || entry[1].at < due[1].at)) due = entry;
-      if (due === undefined) break;
-      this.timers.delete(due[0]);
-      this.time = due[1].at;
-      due[1].callback();
-      await flush();
-    }
-    this.time = end;
-    await flush();
-  }
-}
+import type { HealthLogger } from '../../src/health/support.js';
 
 export type Answer = HttpResponse | Error | 'hang';
 

@@ -5,10 +5,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import type { HttpRequest } from '../../src/health/http-client.js';
-import { MANIFEST_ACCEPT, createImageVerifier, parseChallenge } from '../../src/health/image-verifier.js';
+import {
+  MANIFEST_ACCEPT,
+  MAX_CHECKS_PER_HOST,
+  MAX_CHECKS_PER_REVIEW,
+  createImageVerifier,
+  parseChallenge,
+} from '../../src/health/image-verifier.js';
 import type { CredentialSource } from '../../src/health/credentials.js';
 import { createLogger } from '../../src/log.js';
-import { FakeClock, captureLogger, fakeHttp, flush, response, type Answer } from './fakes.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
+import { captureLogger, fakeHttp, response, type Answer } from './fakes.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -204,8 +211,18 @@ describe('the image verifier', () => {
     await clock.advance(1_000);
     expect(await pending).toEqual(new Set(['harbor.local/proxy_cache/x:1']));
     expect(verifier.cached('harbor.local/proxy_cache/x:1')).toBe('doubt');
+    // The review's one warning (at its budget), then the check's own answer once it gives up.
+    expect(logger.entries.find((entry) => entry.level === 'warn')).toMatchObject({
+      obj: {
+        unverified: 1,
+        verdicts: { doubt: 1 },
+        examples: [
+          { reference: 'harbor.local/proxy_cache/x:1', verdict: 'doubt', detail: 'no answer within 300ms' },
+        ],
+      },
+    });
     expect(logger.entries.at(-1)).toMatchObject({
-      level: 'warn',
+      level: 'debug',
       obj: { reference: 'harbor.local/proxy_cache/x:1', verdict: 'doubt', detail: 'no answer within 1000ms' },
     });
   });
@@ -300,6 +317,107 @@ describe('the image verifier', () => {
   });
 });
 
+describe('credentials and requests stay within bounds (issue #13, item 10)', () => {
+  const robot = { username: 'robot', password: 'pw' };
+  const basic = `Basic ${Buffer.from('robot:pw').toString('base64')}`;
+  const basicChallenge = () => response(401, '', { 'www-authenticate': 'Basic realm="r"' });
+
+  it('sends credentials only to the host they are keyed for, not to where probe.url points', async () => {
+    const rules = `rules:
+  - {registry: docker.io, proxy: harbor.local/dh, probe: {url: "https://elsewhere.example/v2/"}}
+`;
+    const { http, verify } = setup(basicChallenge, {
+      cfg: config('{enabled: true}', rules),
+      creds: credentials({ 'harbor.local': robot }),
+    });
+    expect(await verify(['harbor.local/dh/a:1'])).toEqual(new Set(['harbor.local/dh/a:1']));
+    expect(http.requests.map((request) => request.url)).toEqual([
+      'https://elsewhere.example/v2/dh/a/manifests/1',
+    ]);
+    expect(http.requests.every((request) => request.headers?.authorization === undefined)).toBe(true);
+  });
+
+  it('never sends credentials over plain HTTP, except to loopback', async () => {
+    const rules = `rules:
+  - {registry: docker.io, proxy: "plain.local:5000/dh", probe: {url: "http://plain.local:5000/v2/"}}
+  - {registry: quay.io, proxy: "127.0.0.1:5000/quay", probe: {url: "http://127.0.0.1:5000/v2/"}}
+`;
+    const { http, verify } = setup(
+      (request) => (request.headers?.authorization === basic ? response(200) : basicChallenge()),
+      {
+        cfg: config('{enabled: true}', rules),
+        creds: credentials({ 'plain.local:5000': robot, '127.0.0.1:5000': robot }),
+      },
+    );
+    expect(await verify(['plain.local:5000/dh/a:1'])).toEqual(new Set(['plain.local:5000/dh/a:1']));
+    expect(http.requests.map((request) => request.headers?.authorization)).toEqual([undefined]);
+    expect(await verify(['127.0.0.1:5000/quay/a:1'])).toEqual(new Set());
+    expect(http.requests.at(-1)!.headers?.authorization).toBe(basic);
+  });
+
+  it('sends credentials to a token realm only over HTTPS or on the registry’s own origin', async () => {
+    const seen: { url: string; authorization: string | undefined }[] = [];
+    const realm = { current: 'http://evil.example/token' };
+    const { verify } = setup(
+      (request) => {
+        if (request.url.includes('/token')) {
+          seen.push({ url: request.url.split('?')[0]!, authorization: request.headers?.authorization });
+          return response(200, JSON.stringify({ token: 't' }));
+        }
+        return response(401, '', { 'www-authenticate': `Bearer realm="${realm.current}",service="s"` });
+      },
+      { creds: credentials({ 'harbor.local': robot }) },
+    );
+    await verify(['harbor.local/proxy_cache/a:1']);
+    realm.current = 'https://auth.example/token';
+    await verify(['harbor.local/proxy_cache/b:1']);
+    const evil = seen.filter((request) => request.url.startsWith('http://evil.example/'));
+    expect(evil.length).toBeGreaterThan(0);
+    expect(evil.every((request) => request.authorization === undefined)).toBe(true);
+    expect(seen.at(-1)).toEqual({ url: 'https://auth.example/token', authorization: basic });
+  });
+
+  it('checks at most MAX_CHECKS_PER_REVIEW new images per review; the rest stay as written', async () => {
+    const { http, verify } = setup(() => response(200));
+    const references = Array.from({ length: 2_000 }, (_, i) => `harbor.local/proxy_cache/app${i}:1`);
+    const unverified = await verify(references);
+    expect(http.requests).toHaveLength(MAX_CHECKS_PER_REVIEW);
+    expect(unverified.size).toBe(2_000 - MAX_CHECKS_PER_REVIEW);
+    // The ones checked are cached: the next review checks the next batch.
+    expect(await verify(references.slice(0, MAX_CHECKS_PER_REVIEW))).toEqual(new Set());
+    expect(http.requests).toHaveLength(MAX_CHECKS_PER_REVIEW);
+  });
+
+  it('queues checks per host: a slow host holds only its own queue', async () => {
+    const rules = `rules:
+  - {registry: docker.io, proxy: slow.local/dh}
+  - {registry: quay.io, proxy: fast.local/quay}
+`;
+    const { http, verifier, clock } = setup(
+      (request) => (request.url.includes('slow.local') ? 'hang' : response(200)),
+      { cfg: config('{enabled: true}', rules) },
+    );
+    const slow = verifier.verify(Array.from({ length: 20 }, (_, i) => `slow.local/dh/app${i}:1`));
+    await flush();
+    expect(http.requests).toHaveLength(MAX_CHECKS_PER_HOST);
+    const fast = verifier.verify(['fast.local/quay/a:1']);
+    await flush();
+    expect(http.requests.at(-1)!.url).toContain('fast.local');
+    await clock.advance(300);
+    expect(await fast).toEqual(new Set());
+    expect((await slow).size).toBe(20);
+  });
+
+  it('logs one warning per review, however many images could not be verified', async () => {
+    const { logger, verify } = setup(() => response(404));
+    await verify(Array.from({ length: 30 }, (_, i) => `harbor.local/proxy_cache/app${i}:1`));
+    const warnings = logger.entries.filter((entry) => entry.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.obj).toMatchObject({ unverified: 30, verdicts: { missing: 30 } });
+    expect((warnings[0]!.obj as { examples: unknown[] }).examples).toHaveLength(3);
+  });
+});
+
 describe('credentials never reach the logs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pullthrough-creds-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -351,7 +469,7 @@ describe('credentials never reach the logs', () => {
     }
     logger.flush();
     const text = lines.join('');
-    expect(text).toContain('image could not be verified through its proxy');
+    expect(text).toContain('images could not be verified through their proxy');
     expect(text).toContain('registry credentials unavailable');
     expect(text).toContain('image verification');
     for (const secret of secrets) expect(text).not.toContain(secret);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import { createProxyProber, judgeProbe } from '../../src/health/proxy-prober.js';
 import { systemClock } from '../../src/health/support.js';
-import { FakeClock, captureLogger, fakeHttp, response, type Answer } from './fakes.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { captureLogger, fakeHttp, response, type Answer } from './fakes.js';
 import type { HttpRequest } from '../../src/health/http-client.js';
 
 const config = (health: string, rules?: string): Config =>
@@ -237,7 +238,7 @@ describe('the proxy prober', () => {
     await clock.advance(60_000);
     expect(http.requests).toHaveLength(2);
     expect(prober.unhealthyProxies().size).toBe(0);
-    expect(clock.timers.size).toBe(0);
+    expect(clock.pending()).toEqual([]);
     prober.start();
     await clock.advance(0);
     expect(http.requests).toHaveLength(4);

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  nodeTimers,
   startCertificateManager,
   type CertificateManager,
   type CertificateManagerOptions,
 } from '../../src/kube/certificate-manager.js';
 import { SECRET_KEYS, serviceDnsNames } from '../../src/kube/certificate-plan.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { createCertificateAuthority } from '../../src/tls/self-signed.js';
 import {
   describeCertificate,
@@ -15,7 +15,8 @@ import {
   splitPemCertificates,
   type TlsMaterial,
 } from '../../src/tls/tls-material.js';
-import { FakeCertificateStore, ManualClock, ManualTimers } from './fakes.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeCertificateStore, ManualClock } from './fakes.js';
 
 const DNS = serviceDnsNames('pullthrough', 'pt-system');
 const CHECK_MS = 60_000;
@@ -28,11 +29,15 @@ afterEach(async () => {
 interface World {
   store: FakeCertificateStore;
   clock: ManualClock;
-  timers: ManualTimers;
+  timers: FakeClock;
 }
 
 function world(): World {
-  return { store: new FakeCertificateStore(), clock: new ManualClock(), timers: new ManualTimers() };
+  return {
+    store: new FakeCertificateStore(),
+    clock: new ManualClock(),
+    timers: new FakeClock({ unref: true }),
+  };
 }
 
 async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): Promise<CertificateManager> {
@@ -40,7 +45,7 @@ async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): 
     store: w.store,
     dnsNames: DNS,
     now: w.clock.now,
-    timers: w.timers,
+    clock: w.timers,
     checkIntervalMs: CHECK_MS,
     caBundleRetry: { initialMs: 1000, maxMs: 8000 },
     ...extra,
@@ -50,7 +55,7 @@ async function start(w: World, extra: Partial<CertificateManagerOptions> = {}): 
 }
 
 /** The start-up retry wait once the failed attempt has scheduled it (the fake store answers in microtasks). */
-async function nextKeepAliveWait(timers: ManualTimers): Promise<number> {
+async function nextKeepAliveWait(timers: FakeClock): Promise<number> {
   for (let turn = 0; turn < 100; turn++) {
     const [wait] = timers.pendingKeepAlive();
     if (wait !== undefined) return wait;
@@ -359,15 +364,16 @@ describe('certificate manager: failures and shutdown', () => {
     expect(w.timers.pending()).toEqual([CHECK_MS]);
   });
 
-  it("Node's timers keep the process alive only for the start-up wait, not for periodic checks", () => {
-    const wait = nodeTimers.setTimeout(() => undefined, 60_000, { keepAlive: true }) as NodeJS.Timeout;
-    const check = nodeTimers.setTimeout(() => undefined, 60_000) as NodeJS.Timeout;
+  it("the manager's unref'ed system clock keeps the process alive only for a timer that asks", () => {
+    const clock = systemClock({ unref: true });
+    const wait = clock.setTimeout(() => undefined, 60_000, { unref: false }) as NodeJS.Timeout;
+    const check = clock.setTimeout(() => undefined, 60_000) as NodeJS.Timeout;
     try {
       expect(wait.hasRef()).toBe(true);
       expect(check.hasRef()).toBe(false);
     } finally {
-      nodeTimers.clearTimeout(wait);
-      nodeTimers.clearTimeout(check);
+      clock.clearTimeout(wait);
+      clock.clearTimeout(check);
     }
   });
 

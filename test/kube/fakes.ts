@@ -1,4 +1,3 @@
-import type { Timers } from '../../src/kube/certificate-manager.js';
 import { ConflictError } from '../../src/kube/api-errors.js';
 import {
   type CertificateStore,
@@ -106,51 +105,6 @@ export class FakeCertificateStore implements CertificateStore {
 
   #fail(): void {
     if (this.failWith !== undefined) throw this.failWith;
-  }
-}
-
-/** Timers run by hand: `advance(ms)` fires what is due, in order, awaiting each callback. */
-export class ManualTimers implements Timers {
-  #now = 0;
-  #nextId = 0;
-  readonly #pending = new Map<number, { at: number; fn: () => unknown; keepAlive: boolean }>();
-
-  setTimeout(fn: () => unknown, ms: number, opts?: { keepAlive?: boolean }): number {
-    const id = ++this.#nextId;
-    this.#pending.set(id, { at: this.#now + ms, fn, keepAlive: opts?.keepAlive === true });
-    return id;
-  }
-
-  /** Delays (from now) of the pending timers that would keep a real process alive, sorted. */
-  pendingKeepAlive(): number[] {
-    return [...this.#pending.values()]
-      .filter((t) => t.keepAlive)
-      .map((t) => t.at - this.#now)
-      .sort((x, y) => x - y);
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#pending.delete(handle as number);
-  }
-
-  /** Delays (from now) of the timers still pending, sorted. */
-  pending(): number[] {
-    return [...this.#pending.values()].map((t) => t.at - this.#now).sort((x, y) => x - y);
-  }
-
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
-    for (;;) {
-      const due = [...this.#pending.entries()]
-        .filter(([, t]) => t.at <= target)
-        .sort(([, x], [, y]) => x.at - y.at)[0];
-      if (!due) break;
-      const [id, timer] = due;
-      this.#pending.delete(id);
-      this.#now = timer.at;
-      await timer.fn();
-    }
-    this.#now = target;
   }
 }
 

@@ -15,7 +15,7 @@ import { createRuntime } from '../../src/admission/runtime.js';
 import { parseConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
-import type { LogLevel } from '../../src/log.js';
+import { MAX_LOGGED_STRING, type LogLevel } from '../../src/log.js';
 import { startServer } from '../../src/server/start-server.js';
 import { createReview } from '../fixtures/load.js';
 import { call, captureLogs, makeCertificates, waitFor, type CapturedLogs } from './helpers.js';
@@ -268,6 +268,29 @@ describe('no secret data in logs (debug level)', () => {
       to: 'harbor.ingress.local/proxy_cache/library/busybox:1.36',
       reason: 'rewritten',
     });
+  });
+
+  it('cuts attacker-sized strings: namespace, pod name, uid and image of 500 KB each make short lines', async () => {
+    const { app, logs } = appWithLogs('debug');
+    apps.push(app);
+    const huge = (letter: string) => letter.repeat(500_000);
+    const review = createReview(
+      { metadata: { name: huge('p') }, spec: { containers: [{ name: huge('c'), image: huge('i') }] } },
+      { namespace: huge('n'), uid: huge('u') },
+    );
+    const reply = await app.inject({
+      method: 'POST',
+      url: '/mutate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(review),
+    });
+    expect(reply.statusCode).toBe(200);
+    logs.logger.flush();
+    expect(logs.raw.length).toBeGreaterThanOrEqual(2);
+    for (const line of logs.raw) expect(line.length).toBeLessThan(8 * 1024);
+    const admission = logs.lines().find((line) => line.msg === 'admission');
+    expect(admission.namespace).toBe(`${'n'.repeat(MAX_LOGGED_STRING)}…[500000 characters]`);
+    expect(admission.uid.startsWith('u'.repeat(MAX_LOGGED_STRING))).toBe(true);
   });
 
   it('rejected requests (400, 413, 415) log a code and a reason, never the body', async () => {

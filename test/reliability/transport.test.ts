@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect, type AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
@@ -30,7 +30,13 @@ import {
   type Certificates,
   type SocketEnd,
 } from './helpers.js';
-import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/http/app.js';
+import {
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  REQUEST_TIMEOUT_MS,
+  SOCKET_IDLE_TIMEOUT_MS,
+} from '../../src/http/app.js';
 
 let certs: Certificates;
 let ca: string;
@@ -411,4 +417,80 @@ describe.concurrent('slow clients', () => {
     const end = await watchClose(socket, 10_000);
     expect(end.closedAfterMs).toBeDefined();
   }, 20_000);
+});
+
+/** Clients that hold connections without using them (issue #13, item 3). */
+describe.concurrent('connection hogs', () => {
+  it('closes a client that never reads its answer, within the socket idle timeout', async () => {
+    // A 1.5 MB review of 50,000 containers gets about 10 MB of patch: more than the kernel's
+    // loopback buffers hold, so the server's writes stall on a reader that never comes.
+    const containers = Array.from({ length: 50_000 }, (_, i) => ({ name: `c${i}`, image: `a${i}` }));
+    const review = JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'hog',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        operation: 'CREATE',
+        object: { metadata: { name: 'p' }, spec: { containers } },
+      },
+    });
+    const serverSide = new Promise<TLSSocket>((resolve) =>
+      server.app.server.on('secureConnection', (accepted: TLSSocket) => {
+        if (accepted.remotePort === socket.localPort) resolve(accepted);
+      }),
+    );
+    const socket = await secureSocket(port);
+    socket.on('error', () => undefined);
+    socket.pause(); // never reads
+    socket.write(
+      `POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(review)}\r\n\r\n${review}`,
+    );
+    const accepted = await serverSide;
+    await waitFor(() => accepted.bytesWritten > 1024 * 1024, 60_000, 'the answer started');
+    let unsentAtTimeout = 0;
+    accepted.once('timeout', () => (unsentAtTimeout = accepted.writableLength));
+    const end = await watchClose(accepted, SOCKET_IDLE_TIMEOUT_MS * 2);
+    socket.destroy();
+    expect(end.closedAfterMs).toBeDefined();
+    // Closed mid-answer by the idle timeout, not after it by the keep-alive timeout.
+    expect(unsentAtTimeout).toBeGreaterThan(0);
+    await expectStillServing();
+  }, 120_000);
+
+  it('closes an idle keep-alive connection well before the API server’s 90 s idle timeout', async () => {
+    const socket = await secureSocket(port);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const end = await watchClose(socket, KEEP_ALIVE_TIMEOUT_MS + 5_000);
+    expect(end.received).toMatch(/^HTTP\/1\.1 200/);
+    expect(end.closedAfterMs).toBeDefined();
+  }, 45_000);
+
+  it('drops connections past the cap at accept, and serves again once they go', async () => {
+    const fresh = await startFileServer(mkdtempSync(join(tmpdir(), 'pt-transport-cap-')));
+    const freshPort = (fresh.app.server.address() as AddressInfo).port;
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < MAX_CONNECTIONS; i += 1) {
+        const socket = netConnect(freshPort, '127.0.0.1');
+        socket.on('error', () => undefined);
+        held.push(socket);
+      }
+      await Promise.all(held.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+      const extra = netConnect(freshPort, '127.0.0.1');
+      const end = await watchClose(extra, 3_000);
+      expect(end.closedAfterMs).toBeDefined();
+      for (const socket of held) socket.destroy();
+      await waitFor(
+        async () =>
+          (await call(fresh.url, ca, '/healthz', { timeoutMs: 2_000 }).catch(() => undefined))?.status ===
+          200,
+        10_000,
+        'serving again',
+      );
+    } finally {
+      for (const socket of held) socket.destroy();
+      await fresh.close();
+    }
+  }, 30_000);
 });

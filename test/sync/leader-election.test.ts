@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMINGS, LeaderElector } from '../../src/sync/leader-elector.js';
 import { LeaderElection } from '../../src/sync/leader-election.js';
-import { FakeClock, FakeLeaseServer, capturingLogger, silentLogger } from './fakes.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeLeaseServer, capturingLogger, silentLogger } from './fakes.js';
 
 interface Candidate {
   election: LeaderElection;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../src/sync/backoff.js';
+import { Backoff } from '../../src/platform/backoff.js';
 
 describe('Backoff', () => {
   it('doubles from the initial delay up to the cap, and starts over after a reset', () => {

@@ -1,4 +1,7 @@
-/** Capped exponential backoff with jitter, for retrying API calls and restarting watches. Pure. */
+/**
+ * Capped exponential backoff with jitter: the one retry schedule for API calls, watch restarts and
+ * caBundle patches. Pure.
+ */
 export interface BackoffOptions {
   /** First delay. Default 1 s. */
   readonly initialMs?: number;
@@ -10,6 +13,11 @@ export interface BackoffOptions {
   readonly jitter?: number;
   /** Default Math.random; tests pass a constant. */
   readonly random?: () => number;
+}
+
+/** The delay after `failures` earlier failures, without jitter: `initialMs * factor^failures`, capped. */
+export function backoffDelay(failures: number, initialMs: number, maxMs: number, factor = 2): number {
+  return Math.min(maxMs, initialMs * factor ** failures);
 }
 
 export class Backoff {
@@ -35,7 +43,7 @@ export class Backoff {
 
   /** Records a failure and returns how long to wait before the next attempt. */
   next(): number {
-    const base = Math.min(this.#maxMs, this.#initialMs * this.#factor ** this.#failures);
+    const base = backoffDelay(this.#failures, this.#initialMs, this.#maxMs, this.#factor);
     this.#failures += 1;
     return Math.round(base * (1 - this.#jitter * this.#random()));
   }
