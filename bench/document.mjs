@@ -28,9 +28,8 @@ function headline(results) {
       );
     }
   }
-  const rest = ['every-payload-ratio', 'scaling', 'peak-rss', 'steady-rss', 'soak', 'startup']
-    .map((id) => t[id])
-    .filter((target) => target !== undefined)
+  const rest = (results.targets ?? [])
+    .filter((target) => target.id !== 'typical-ratio' && target.id !== 'typical-cpu-ratio')
     .map((target) => `${target.text}: ${target.measured}${verdict(target)}`);
   if (rest.length > 0) lines.push(`${rest.join('; ')}.`);
   return lines.join(' ');
@@ -75,6 +74,38 @@ function machine(results) {
     ]);
   }
   return ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+}
+
+/** Where the memory goes, from this run's own readings. */
+function memory(results) {
+  const lines = [];
+  const startup = results.startup ?? {};
+  const ready = ['pullthrough', 'floor', 'hcw']
+    .filter((key) => startup[key] !== undefined)
+    .map((key) => `${key === 'hcw' ? 'HCW' : key} ${fixed(startup[key].medianRssMB, 1)} MB`);
+  if (ready.length > 0) lines.push(`- **At ready** (RSS right after start-up): ${ready.join(', ')}.`);
+  const loaded = [...(results.main ?? []), ...(results.scaling ?? []), ...(results.concurrency ?? [])];
+  if (loaded.length > 0) {
+    const peak = (kind) =>
+      Math.max(...loaded.filter((cell) => cell[kind]).map((cell) => cell[kind].peakRssMB));
+    const hcw = loaded.some((cell) => cell.hcw) ? `, HCW ${fixed(peak('hcw'), 1)} MB` : '';
+    lines.push(
+      `- **Under load** (peak RSS over every payload, container count and concurrency): pullthrough ` +
+        `${fixed(peak('pullthrough'), 1)} MB, floor ${fixed(peak('floor'), 1)} MB${hcw}. Most of the difference ` +
+        "is V8's young generation: its semi-spaces grow with the allocation rate, and pullthrough allocates " +
+        'more per review than the floor (the decisions, the patch, the response, the log line).',
+    );
+  }
+  const soak = results.soak;
+  if (soak !== undefined) {
+    lines.push(
+      `- **Steady state**: ${fixed(soak.rssEndMB, 1)} MB at the end of the soak, ${fixed(soak.rssIdleAfterMB, 1)} MB ` +
+        "after 10 s idle. The heap at the end of the soak, by V8 space (from the server's own /metrics): " +
+        'new space is the young generation above; old space holds the libraries (fastify, pino, prom-client), ' +
+        'the configuration and the bounded decision cache; code space is compiled code.',
+    );
+  }
+  return lines.join('\n');
 }
 
 export function document(results) {
@@ -171,5 +202,9 @@ ${machine(results)}
 ## Results
 
 ${markdown(results)}
+
+## Where the memory goes
+
+${memory(results)}
 `;
 }
