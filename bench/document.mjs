@@ -31,7 +31,10 @@ function headline(results) {
   const rest = (results.targets ?? [])
     .filter((target) => target.id !== 'typical-ratio' && target.id !== 'typical-cpu-ratio')
     .map((target) => `${target.text}: ${target.measured}${verdict(target)}`);
-  if (rest.length > 0) lines.push(`${rest.join('; ')}.`);
+  if (rest.length > 0) {
+    const text = rest.join('; ');
+    lines.push(`${text.charAt(0).toUpperCase()}${text.slice(1)}.`);
+  }
   return lines.join(' ');
 }
 
@@ -62,7 +65,9 @@ function machine(results) {
           ? ` (default ${s.defaultSoakReviews?.toLocaleString('en-US')})`
           : '') +
         `, ${s.startupRuns} cold starts each` +
-        (s.nodeFlags?.length ? `, Node flags \`${s.nodeFlags.join(' ')}\`` : ''),
+        (s.nodeFlags?.length
+          ? `, Node flags \`${s.nodeFlags.join(' ')}\` for both Node servers (the image's, from the Dockerfile)`
+          : ''),
     ],
   ];
   if (peer !== undefined) {
@@ -149,7 +154,7 @@ tables. Nothing here is edited by hand.
 | \`BENCH_SOAK_REVIEWS\` | 1,000,000 (100,000) | reviews in the memory soak |
 | \`BENCH_SOAK_MAX_SECONDS\` | 1800 | the soak stops here even if the count is not reached (the target is then reported missed) |
 | \`BENCH_STARTUP_RUNS\` | 5 (3) | cold starts measured per server |
-| \`BENCH_NODE_FLAGS\` | none | extra Node flags, given to both Node servers alike |
+| \`BENCH_NODE_FLAGS\` | none | extra Node flags, given to both Node servers alike, after the image's own (the Dockerfile's ENTRYPOINT) |
 | \`BENCH_EXTRA_NODE\` | none | another Node binary (the image's Node 24): start-up is measured with it too |
 | \`BENCH_PIN\` | 1 | \`0\`: no CPU pinning |
 | \`BENCH_HCW_SRC\` | none | a checkout of harbor-container-webhook v0.8.1, when the Go module proxy does not serve it |

@@ -342,6 +342,23 @@ export async function load(server, payload, options) {
 }
 
 /**
+ * The Node flags the image runs pullthrough with: those between `node` and the script in the
+ * Dockerfile's ENTRYPOINT. The bench gives them to every Node server it starts, so what it measures
+ * is what the image runs, and both sides of a comparison run with the same flags.
+ */
+export function imageNodeFlags() {
+  try {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
+    if (entrypoint === null) return [];
+    const argv = JSON.parse(entrypoint[1]);
+    return argv[0] === 'node' ? argv.slice(1, -1) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * One serving certificate for every server of a run (ECDSA P-256, the key type pullthrough's
  * self-signed path makes, for localhost and 127.0.0.1), written as `tls.crt` and `tls.key` in `dir`
  * (the names HCW's certDir wants). Same files, same TLS suite, same handshake for all.

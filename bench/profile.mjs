@@ -17,7 +17,16 @@ import { dirname, join, relative } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuPlan, load, makeCertificates, pinSelf, ROOT, sleep, startServer } from './lib.mjs';
+import {
+  cpuPlan,
+  imageNodeFlags,
+  load,
+  makeCertificates,
+  pinSelf,
+  ROOT,
+  sleep,
+  startServer,
+} from './lib.mjs';
 import { mainPayloads, seriesPayload } from './payloads.mjs';
 
 const { values } = parseArgs({
@@ -52,7 +61,14 @@ const server = await startServer(values.floor ? 'floor' : 'pullthrough', {
   plan,
   tls,
   bodyLimit: 3 * 1024 * 1024,
-  nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', values.interval],
+  nodeFlags: [
+    ...imageNodeFlags(),
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    values.interval,
+  ],
   // tsc's output, not the bundle: its source maps attribute samples to src/ and to packages.
   bin: values.bin ?? join(ROOT, 'dist/bin.js'),
 });

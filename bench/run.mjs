@@ -33,6 +33,7 @@ import jsonPatch from 'fast-json-patch';
 import {
   cpuPlan,
   fetchOnce,
+  imageNodeFlags,
   load,
   makeCertificates,
   median,
@@ -83,7 +84,11 @@ const settings = {
   soakReviews: Math.round(envNumber('BENCH_SOAK_REVIEWS', quick ? 100_000 : 1_000_000)),
   soakMaxSeconds: envNumber('BENCH_SOAK_MAX_SECONDS', 1800),
   startupRuns: Math.round(envNumber('BENCH_STARTUP_RUNS', quick ? 3 : 5)),
-  nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== ''),
+  // The image's flags (Dockerfile ENTRYPOINT), then any given: the same for every Node server.
+  nodeFlags: [
+    ...imageNodeFlags(),
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== ''),
+  ],
   pin: process.env.BENCH_PIN !== '0',
   extraNode: process.env.BENCH_EXTRA_NODE || undefined,
   peers: flags.peers,

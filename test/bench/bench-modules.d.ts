@@ -2,3 +2,4 @@
 declare module '*/bench/peers.mjs';
 declare module '*/bench/document.mjs';
 declare module '*/bench/report.mjs';
+declare module '*/bench/lib.mjs';
