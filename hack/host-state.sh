@@ -11,7 +11,8 @@ export PATH=$PATH:/usr/sbin:/sbin
 section() { printf '## %s\n' "$1"; }
 
 section mounts
-findmnt -rn -o TARGET,FSTYPE | sort
+# Not the image storage in the tools cache: buildah keeps its overlay directory mounted on itself.
+findmnt -rn -o TARGET,FSTYPE | grep -v "^${PULLTHROUGH_TOOLS:-/var/cache/pullthrough}/" | sort
 section cgroups
 for root in /sys/fs/cgroup/*/; do
   find "$root" -mindepth 1 -maxdepth 1 -type d 2>/dev/null

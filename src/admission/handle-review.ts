@@ -3,7 +3,7 @@
  * in, and gets the response plus a summary for its log line and metrics.
  */
 import { mutatePod, type ImageDecision, type MutationKind } from '../core/mutate-pod.js';
-import type { RewriteReason, RewriteOptions } from '../core/rewrite.js';
+import { targetsOf, type RewriteReason, type RewriteOptions } from '../core/rewrite.js';
 import type { AdmissionRuntime } from './runtime.js';
 import {
   buildReviewResponse,
@@ -50,6 +50,8 @@ function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
   if (request.operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
     return { kind: 'ephemeral-update', oldPod: request.oldObject };
   }
+  if (request.operation === 'UPDATE' && subResource === '')
+    return { kind: 'update', oldPod: request.oldObject };
   return undefined;
 }
 
@@ -98,12 +100,14 @@ function auditWarnings(images: readonly ImageDecision[]): string[] {
 
 /** The warning for an image that bypassed its proxy: the proxy is down, or the image was not found through it. */
 function bypassWarning(image: ImageDecision): string | undefined {
-  const { reason, rule, input } = image.decision;
+  const { reason, rule, input, proxy } = image.decision;
   if (reason === 'proxy-unhealthy') {
-    return `${image.field}/${image.name}: proxy ${rule?.proxy ?? ''} is unavailable; ${input} pulls from upstream`;
+    const targets = rule === undefined ? [] : targetsOf(rule);
+    const which = targets.length === 1 ? `proxy ${targets[0]} is` : `proxies ${targets.join(', ')} are`;
+    return `${image.field}/${image.name}: ${which} unavailable; ${input} pulls from upstream`;
   }
   if (reason === 'unverified') {
-    return `${image.field}/${image.name}: ${input} could not be verified through proxy ${rule?.proxy ?? ''}; it pulls from upstream`;
+    return `${image.field}/${image.name}: ${input} could not be verified through proxy ${proxy}; it pulls from upstream`;
   }
   return undefined;
 }

@@ -60,6 +60,8 @@ export interface AuditItem {
   /** What the Pod gets (or would get): the proxied reference, or `image` as written. */
   readonly result: string;
   readonly reason: AuditReason;
+  /** The proxy target the image goes (or would go) to; null when it is not rewritten. */
+  readonly proxy: string | null;
   /** True when admission would change this image (in `enforce` it patches, in `audit` it reports). */
   readonly wouldRewrite: boolean;
   /** How the webhook sees the Pod; null when no webhook does (namespace or Pod skipped). */
@@ -140,6 +142,7 @@ function itemOf(
     image: decision.input,
     result: applies ? decision.output : decision.input,
     reason: outcome.reason,
+    proxy: applies && decision.rewritten ? (decision.proxy ?? null) : null,
     wouldRewrite: applies && decision.rewritten,
     mode: outcome.mode,
     normalized: decision.normalized ?? null,

@@ -246,7 +246,7 @@ export async function runAudit(args: readonly string[], io: CommandIo): Promise<
     io.stdout.write(auditHelp);
     return 0;
   }
-  const config = await loadConfig(options.config);
+  const { config } = await loadConfig(options.config);
   let report: AuditReport;
   try {
     report = await buildReport(options, config, io);

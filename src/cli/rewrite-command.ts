@@ -15,7 +15,7 @@ Options:
   -c, --config FILE  configuration file (default: the embedded default, docker.io ->
                      harbor.ingress.local/proxy_cache)
       --json         one JSON object per line:
-                     {"input","normalized","output","rewritten","reason","error"}
+                     {"input","normalized","output","rewritten","reason","proxy","error"}
   -h, --help         show this help
 
 Exit status: 0 when every image is valid, 1 when any is invalid, 2 on a usage or
@@ -29,6 +29,7 @@ function toJson(decision: RewriteDecision): string {
     output: decision.output,
     rewritten: decision.rewritten,
     reason: decision.reason,
+    proxy: decision.proxy ?? null,
     error: decision.error ?? null,
   });
 }
@@ -56,7 +57,7 @@ export async function runRewrite(args: readonly string[], io: CommandIo): Promis
     io.stdout.write(rewriteHelp);
     return 0;
   }
-  const rewriter = createRewriter(rewritePolicyOf(await loadConfig(values.config)));
+  const rewriter = createRewriter(rewritePolicyOf((await loadConfig(values.config)).config));
   const images = positionals.length > 0 ? positionals : readImages(io);
   let invalid = false;
   for await (const image of images) {

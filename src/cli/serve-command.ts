@@ -23,7 +23,7 @@ Options:
       --tls-key FILE         its private key (PEM)
       --tls-dns NAME         extra DNS (or IP) name for a self-signed or self-managed certificate;
                              repeatable
-      --tls-ca-out FILE      where the self-signed CA is written (default $TMPDIR/pullthrough-ca.crt)
+      --tls-ca-out FILE      where the self-signed CA is written (default $TMPDIR/pullthrough-ca-<port>.crt)
       --cert-secret NAME     self-managed certificates kept in Secret NAME (shared by all replicas)
       --webhook-config NAME  MutatingWebhookConfiguration whose caBundle is kept current
       --namespace NS         namespace of the Secret and Service (default $POD_NAMESPACE)

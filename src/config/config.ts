@@ -1,11 +1,14 @@
 /**
  * The configuration file: its types, the embedded default, and validation that reports every
- * problem at once (by path and reason) so an operator fixes a ConfigMap in one round trip.
+ * problem at once (by path and reason) so an operator fixes a ConfigMap in one round trip. The
+ * format itself is the JSON Schema in `schema.ts`; this module adds what a schema cannot say.
  * Parsing is pure; reading the file lives in `load.ts`.
  */
+import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
-import { DOCKER_HUB, domainRegExp, repositoryPathRegExp } from '../core/image-ref.js';
-import type { RewritePolicy, RewriteRule } from '../core/rewrite.js';
+import { DOCKER_HUB, LEGACY_DOCKER_HUB } from '../core/image-ref.js';
+import { targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
+import { CONFIG_SCHEMA, type SchemaNode } from './schema.js';
 
 import type { OwnerExclusion } from '../core/mutate-pod.js';
 import { MODES, type Mode } from '../core/scope.js';
@@ -100,36 +103,31 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Health probing is off unless asked for: the quick start runs with no reachable Harbor. */
-export const DEFAULT_HEALTH: HealthSettings = deepFreeze({
-  enabled: false,
-  intervalSeconds: 10,
-  timeoutSeconds: 2,
-  failureThreshold: 3,
-  successThreshold: 1,
-});
+/** The `default` of each property of a schema object (absent ones stay undefined). */
+function schemaDefaults(node: SchemaNode | undefined): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(node?.properties ?? {}).map(([key, property]) => [key, property.default]),
+  );
+}
 
-export const DEFAULT_VERIFY: VerifySettings = deepFreeze({
-  enabled: false,
-  credentialsSecret: undefined,
-  credentialsFile: undefined,
-  ttlSeconds: 300,
-  budgetMilliseconds: 300,
-  caFile: undefined,
-  insecureSkipVerify: false,
-});
+/** Health probing is off unless asked for: the quick start runs with no reachable Harbor. */
+export const DEFAULT_HEALTH: HealthSettings = deepFreeze(
+  structuredClone(schemaDefaults(CONFIG_SCHEMA.properties?.health)) as unknown as HealthSettings,
+);
+
+export const DEFAULT_VERIFY: VerifySettings = deepFreeze(
+  structuredClone(schemaDefaults(CONFIG_SCHEMA.properties?.verify)) as unknown as VerifySettings,
+);
 
 /** What pullthrough does with no configuration file: the Harbor setup of the user scenarios. */
 export const DEFAULT_CONFIG: Config = deepFreeze({
-  mode: 'enforce',
-  rules: [{ registry: DOCKER_HUB, proxy: 'harbor.ingress.local/proxy_cache' }],
+  ...(structuredClone(schemaDefaults(CONFIG_SCHEMA)) as Pick<Config, 'mode' | 'rules' | 'pullSecrets'>),
   exclude: { images: [], owners: [] },
-  pullSecrets: ['regcred-harbor'],
   health: DEFAULT_HEALTH,
   verify: DEFAULT_VERIFY,
 });
 
-/** `host[:port]` of a rule's proxy (`harbor.local/proxy_cache` → `harbor.local`). */
+/** `host[:port]` of a proxy target (`harbor.local/proxy_cache` → `harbor.local`, `mirror:5000` → itself). */
 export function proxyHostOf(proxy: string): string {
   const slash = proxy.indexOf('/');
   return slash === -1 ? proxy : proxy.slice(0, slash);
@@ -143,7 +141,7 @@ export function defaultProbe(host: string): ProbeSettings {
 /** The probe of a proxy host: the one a rule for it configures, else the default. */
 export function probeOf(config: Config, host: string): ProbeSettings {
   const configured = config.rules.find(
-    (rule) => rule.probe !== undefined && proxyHostOf(rule.proxy) === host,
+    (rule) => rule.probe !== undefined && targetsOf(rule).some((proxy) => proxyHostOf(proxy) === host),
   );
   return configured?.probe ?? defaultProbe(host);
 }
@@ -153,86 +151,15 @@ export function rewritePolicyOf(config: Config): RewritePolicy {
   return { rules: config.rules, excludeImages: config.exclude.images };
 }
 
-// Kubernetes object names (Secrets): RFC 1123 subdomain, at most 253 characters.
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// First segment of an exclusion glob: a registry, or a wildcard that stands for one.
-const globRegistry = /^(\*|localhost|[^/]*[.:*?[][^/]*)(\/|$)/;
+// ---------------------------------------------------------------------------------------------
+// Validation: the JSON Schema (`schema.ts`) through ajv, every error by path in words an operator
+// reads, then a small semantic pass for what a schema cannot say.
 
-type Issues = ConfigIssue[];
-
-class Reader {
-  constructor(readonly issues: Issues) {}
-
-  report(path: string, message: string): void {
-    this.issues.push({ path, message });
-  }
-
-  /** Reports keys the schema does not know, so a typo is an error rather than a silent default. */
-  mapping(value: unknown, path: string, known: readonly string[]): Record<string, unknown> | undefined {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.report(path, `must be a mapping, got ${describe(value)}`);
-      return undefined;
-    }
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (!known.includes(key))
-        this.report(join(path, key), `unknown key (expected one of: ${known.join(', ')})`);
-    }
-    return record;
-  }
-
-  list(value: unknown, path: string): unknown[] | undefined {
-    if (!Array.isArray(value)) {
-      this.report(path, `must be a list, got ${describe(value)}`);
-      return undefined;
-    }
-    return value as unknown[];
-  }
-
-  string(value: unknown, path: string): string | undefined {
-    if (typeof value !== 'string' || value === '') {
-      this.report(path, `must be a non-empty string, got ${describe(value)}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  /** An optional boolean: `fallback` when absent. */
-  boolean(value: unknown, path: string, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') {
-      this.report(path, `must be true or false, got ${describe(value)}`);
-      return fallback;
-    }
-    return value;
-  }
-
-  /** An optional number within bounds: `fallback` when absent. */
-  number(value: unknown, path: string, bounds: NumberBounds, fallback: number): number {
-    if (value === undefined) return fallback;
-    const { min, max, integer = false } = bounds;
-    const kind = integer ? 'an integer' : 'a number';
-    if (
-      typeof value !== 'number' ||
-      !Number.isFinite(value) ||
-      (integer && !Number.isInteger(value)) ||
-      value < min ||
-      value > max
-    ) {
-      this.report(path, `must be ${kind} from ${min} to ${max}, got ${describe(value)}`);
-      return fallback;
-    }
-    return value;
-  }
-}
-
-interface NumberBounds {
-  /** Inclusive. */
-  readonly min: number;
-  /** Inclusive. */
-  readonly max: number;
-  readonly integer?: boolean;
-}
+// strictRequired off: the oneOf branches name properties declared beside them, not inside them.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
+ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+// `examples` and `default` are annotations; ajv knows them. Compiled once, at import.
+const validateDocument = ajv.compile(CONFIG_SCHEMA);
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -246,302 +173,437 @@ function join(path: string, key: string | number): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-function readSecretNames(reader: Reader, value: unknown, path: string): string[] {
-  const names: string[] = [];
-  (reader.list(value, path) ?? []).forEach((item, index) => {
-    const name = reader.string(item, join(path, index));
-    if (name === undefined) return;
-    if (name.length > 253 || !dnsSubdomain.test(name)) {
-      reader.report(join(path, index), `"${name}" is not a valid Secret name (lowercase RFC 1123 subdomain)`);
-    } else if (names.includes(name)) {
-      reader.report(join(path, index), `"${name}" is listed twice`);
-    } else {
-      names.push(name);
+/** `/rules/0/proxy` (a JSON Pointer) → `rules[0].proxy`. */
+function dottedPath(pointer: string): string {
+  if (pointer === '') return '';
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<string>(
+      (path, segment) => join(path, /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment),
+      '',
+    );
+}
+
+const numberKinds: Readonly<Record<string, string>> = { number: 'a number', integer: 'an integer' };
+const plainExpectations: Readonly<Record<string, string>> = {
+  object: 'a mapping',
+  array: 'a list',
+  boolean: 'true or false',
+};
+
+/** What a schema node expects, as the end of "must be …". */
+function expectation(node: SchemaNode): string {
+  const type = node.type ?? '';
+  const plain = plainExpectations[type];
+  if (plain !== undefined) return plain;
+  const kind = numberKinds[type];
+  if (kind !== undefined) {
+    const bounded = node.minimum !== undefined && node.maximum !== undefined;
+    return bounded ? `${kind} from ${node.minimum} to ${node.maximum}` : kind;
+  }
+  if (node.enum !== undefined) return `one of ${node.enum.join(', ')}`;
+  return (node.minLength ?? 0) > 0 ? 'a non-empty string' : 'a string';
+}
+
+type Explain = (error: ErrorObject, path: string, node: SchemaNode) => ConfigIssue;
+
+/** Keywords whose errors need more than "must be <expectation>, got <value>". */
+const explanations: Readonly<Record<string, Explain>> = {
+  additionalProperties(error, path, node) {
+    const key = (error.params as { additionalProperty: string }).additionalProperty;
+    const known = Object.keys(node.properties ?? {}).join(', ');
+    return { path: join(path, key), message: `unknown key (expected one of: ${known})` };
+  },
+  required(error, path, node) {
+    const key = (error.params as { missingProperty: string }).missingProperty;
+    const property = node.properties?.[key] ?? {};
+    return { path: join(path, key), message: `must be ${expectation(property)}, got nothing` };
+  },
+  oneOf(error, path, node) {
+    const keys = (node.oneOf ?? []).flatMap((branch) => branch.required ?? []).join(', ');
+    const passing = (error.params as { passingSchemas: number[] | null }).passingSchemas;
+    return { path, message: passing === null ? `needs one of: ${keys}` : `set only one of: ${keys}` };
+  },
+  uniqueItems(error, path) {
+    // ajv scans from the end: `j` is the later of the two equal items, the one to remove.
+    const { j } = error.params as { i: number; j: number };
+    const item: unknown = Array.isArray(error.data) ? (error.data as unknown[])[j] : undefined;
+    return { path: join(path, j), message: `${JSON.stringify(item)} is listed twice` };
+  },
+  minItems(error, path) {
+    const limit = (error.params as { limit: number }).limit;
+    return { path, message: `must list at least ${limit} item${limit === 1 ? '' : 's'}` };
+  },
+  maxItems(error, path) {
+    const limit = (error.params as { limit: number }).limit;
+    return { path, message: `must list at most ${limit} items` };
+  },
+  maxLength(_error, path, node) {
+    return { path, message: `must be at most ${node.maxLength} characters long` };
+  },
+  pattern(error, path, node) {
+    const reason = node.errorMessage ?? `must match ${node.pattern}`;
+    return { path, message: `${JSON.stringify(error.data)} ${reason}` };
+  },
+};
+
+/** One ajv error as a {@link ConfigIssue}, or undefined for errors another one already explains. */
+function issueOf(error: ErrorObject): ConfigIssue | undefined {
+  // A failed oneOf branch (`required: [proxy]`) is explained by the oneOf error itself.
+  if (/\/oneOf\/\d+\//.test(error.schemaPath)) return undefined;
+  const path = dottedPath(error.instancePath);
+  const node = (error.parentSchema ?? {}) as SchemaNode;
+  const explain = explanations[error.keyword];
+  if (explain !== undefined) return explain(error, path, node);
+  // type, enum, minimum, maximum, minLength: what the value should have been.
+  return { path, message: `must be ${expectation(node)}, got ${describe(error.data)}` };
+}
+
+/**
+ * Where a dotted path sits in the document, for sorting issues the way the file reads: each
+ * segment's position among its parent's keys (or its list index); a missing key sorts last.
+ */
+function documentPosition(document: unknown, path: string): number[] {
+  const position: number[] = [];
+  let node = document;
+  for (const [, key, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (index !== undefined) {
+      position.push(Number(index));
+      node = Array.isArray(node) ? (node as unknown[])[Number(index)] : undefined;
+    } else if (key !== undefined) {
+      const keys = node !== null && typeof node === 'object' ? Object.keys(node) : [];
+      const at = keys.indexOf(key);
+      position.push(at === -1 ? keys.length : at);
+      node = at === -1 ? undefined : (node as Record<string, unknown>)[key];
     }
-  });
-  return names;
+  }
+  return position;
 }
 
-function readRegistry(reader: Reader, value: unknown, path: string): string | undefined {
-  const registry = reader.string(value, path);
-  if (registry === undefined) return undefined;
-  if (!domainRegExp.test(registry) || (!/[.:]/.test(registry) && registry !== 'localhost')) {
-    reader.report(
-      path,
-      `"${registry}" is not a registry host (expected a host name with a dot or a port, localhost, or an IP, e.g. docker.io, quay.io, localhost:5000)`,
-    );
-    return undefined;
+function comparePositions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+    if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
   }
-  // Docker's own alias: images written as index.docker.io/... normalize to docker.io.
-  return registry === 'index.docker.io' ? DOCKER_HUB : registry;
+  return a.length - b.length;
 }
 
-function readProxy(reader: Reader, value: unknown, path: string): string | undefined {
-  const proxy = reader.string(value, path);
-  if (proxy === undefined) return undefined;
-  const slash = proxy.indexOf('/');
-  const host = slash === -1 ? proxy : proxy.slice(0, slash);
-  const project = slash === -1 ? '' : proxy.slice(slash + 1);
-  if (/^[a-z]+:\/\//i.test(proxy)) {
-    reader.report(path, `"${proxy}" must not have a scheme; write host[:port]/project`);
-  } else if (!domainRegExp.test(host) || (!/[.:]/.test(host) && host !== 'localhost')) {
-    reader.report(path, `"${proxy}" must start with a registry host (with a dot or a port, or localhost)`);
-  } else if (project === '' || !repositoryPathRegExp.test(project)) {
-    reader.report(
-      path,
-      `"${proxy}" must be host[:port]/project with a lowercase project path (e.g. harbor.example.com/proxy_cache)`,
-    );
-  } else {
-    return proxy;
-  }
-  return undefined;
+/** Issues in document order; the sort is stable, so one path's issues keep their order. */
+function inDocumentOrder(document: unknown, issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues
+    .map((issue) => ({ issue, position: documentPosition(document, issue.path) }))
+    .sort((a, b) => comparePositions(a.position, b.position))
+    .map(({ issue }) => issue);
 }
 
-/** An http(s) URL without credentials (it is logged), or undefined after a reported problem. */
-function readUrl(reader: Reader, value: unknown, path: string): string | undefined {
-  const text = reader.string(value, path);
-  if (text === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    reader.report(path, `"${text}" is not a URL (expected e.g. https://harbor.example.com/api/v2.0/health)`);
-    return undefined;
+/** Schema errors, one per path (the first: a wrong type makes its other errors noise). */
+function schemaIssues(errors: readonly ErrorObject[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const issue = issueOf(error);
+    if (issue === undefined || seen.has(issue.path)) continue;
+    seen.add(issue.path);
+    issues.push(issue);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    reader.report(path, `"${text}" must be an https:// or http:// URL`);
-  } else if (url.username !== '' || url.password !== '') {
-    reader.report(path, 'must not carry credentials');
-  } else {
-    return text;
-  }
-  return undefined;
+  return issues;
 }
 
-function readProbe(reader: Reader, value: unknown, path: string, host: string | undefined): ProbeSettings {
-  const record = reader.mapping(value, path, ['url', 'caFile', 'insecureSkipVerify']) ?? {};
-  const fallback = defaultProbe(host ?? 'localhost');
-  const url = record.url === undefined ? fallback.url : readUrl(reader, record.url, join(path, 'url'));
-  const caFile = record.caFile === undefined ? undefined : reader.string(record.caFile, join(path, 'caFile'));
-  const insecureSkipVerify = reader.boolean(
-    record.insecureSkipVerify,
-    join(path, 'insecureSkipVerify'),
-    fallback.insecureSkipVerify,
-  );
-  return { url: url ?? fallback.url, caFile, insecureSkipVerify };
+// ---------------------------------------------------------------------------------------------
+// The document as the schema guarantees it, and what the semantic pass adds.
+
+interface RawRule {
+  readonly registry: string;
+  readonly proxy?: string;
+  readonly proxies?: readonly string[];
+  readonly match?: readonly string[];
+  readonly stripPrefix?: string;
+  readonly pullSecrets?: readonly string[];
+  readonly probe?: { readonly url?: string; readonly caFile?: string; readonly insecureSkipVerify?: boolean };
+}
+
+type Report = (path: string, message: string) => void;
+
+interface IndexedRule {
+  readonly rule: RawRule;
+  /** Position in the file, for issue paths. */
+  readonly index: number;
+}
+
+interface IndexedConfigRule {
+  readonly rule: ConfigRule;
+  readonly index: number;
+}
+
+interface RawConfig {
+  readonly mode?: Mode;
+  readonly rules?: readonly RawRule[];
+  readonly exclude?: {
+    readonly images?: readonly string[];
+    readonly owners?: readonly { readonly apiGroup?: string; readonly kind: string }[];
+  };
+  readonly pullSecrets?: readonly string[];
+  readonly health?: Partial<HealthSettings>;
+  readonly verify?: Partial<Omit<VerifySettings, 'credentialsSecret'>> & {
+    readonly credentialsSecret?: SecretReference;
+  };
+}
+
+// First segment of an exclusion glob: a registry, or a wildcard that stands for one.
+const globRegistry = /^(\*|localhost|[^/]*[.:*?[][^/]*)(\/|$)/;
+
+/**
+ * Docker's own alias: `index.docker.io/x` is parsed as `docker.io/x`, so a proxy written with it
+ * would never be recognized as already proxied and would be prefixed again on every re-invocation.
+ */
+function normalizeHostAlias(target: string): string {
+  return target === LEGACY_DOCKER_HUB || target.startsWith(`${LEGACY_DOCKER_HUB}/`)
+    ? DOCKER_HUB + target.slice(LEGACY_DOCKER_HUB.length)
+    : target;
+}
+
+/** The text before a glob's first wildcard: every string it matches starts with it. */
+const literalPrefixOf = (glob: string): string => glob.slice(0, glob.search(/[*?]|$/));
+
+/** Whether `inner` is `outer` or lies under it, as image repositories see them. */
+function proxyWithin(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(`${outer}/`);
 }
 
 const sameProbe = (a: ProbeSettings, b: ProbeSettings): boolean =>
   a.url === b.url && a.caFile === b.caFile && a.insecureSkipVerify === b.insecureSkipVerify;
 
-/** Rules that share a proxy host share its probe: two different ones cannot both be right. */
-function checkSharedProbes(reader: Reader, rules: readonly (ConfigRule & { index: number })[]): void {
-  rules.forEach((rule, position) => {
-    if (rule.probe === undefined) return;
-    const host = proxyHostOf(rule.proxy);
+/** Match globs are over the normalized repository: one that cannot start with `<registry>/` is a mistake. */
+function checkMatch(globs: readonly string[], registry: string, path: string, report: Report): void {
+  const repositoryStart = `${registry}/`;
+  globs.forEach((glob, position) => {
+    const prefix = literalPrefixOf(glob);
+    if (!prefix.startsWith(repositoryStart) && !repositoryStart.startsWith(prefix)) {
+      report(
+        join(join(path, 'match'), position),
+        `"${glob}" can never match: this rule only sees ${registry} images, and match globs are over the normalized repository, e.g. ${registry}/team/app`,
+      );
+    }
+  });
+}
+
+/**
+ * One rule checked and normalized. Options the semantic pass has nothing to say about pass through
+ * as the schema accepted them, so a new rule option needs only the schema and the rewrite engine.
+ */
+function resolveRule(raw: RawRule, index: number, report: Report): ConfigRule {
+  const path = join('rules', index);
+  const { registry: written, proxy, proxies, probe, ...options } = raw;
+  if (written !== written.toLowerCase()) {
+    report(
+      join(path, 'registry'),
+      `"${written}" must be lowercase: rules match the registry as images are normalized (e.g. docker.io), so this rule would never apply; write "${written.toLowerCase()}"`,
+    );
+  }
+  const registry = normalizeHostAlias(written);
+  const targets = (proxies ?? [proxy ?? '']).map(normalizeHostAlias);
+  if (options.match !== undefined) checkMatch(options.match, registry, path, report);
+  return {
+    ...options,
+    registry,
+    ...(proxies === undefined ? { proxy: targets[0] } : { proxies: targets }),
+    ...(probe === undefined ? {} : { probe: resolveProbe(probe, targets, join(path, 'probe'), report) }),
+  };
+}
+
+function resolveProbe(
+  probe: NonNullable<RawRule['probe']>,
+  targets: readonly string[],
+  path: string,
+  report: Report,
+): ProbeSettings {
+  if (probe.url !== undefined) checkUrl(probe.url, join(path, 'url'), report);
+  return {
+    url: probe.url ?? defaultProbe(proxyHostOf(targets[0] ?? 'localhost')).url,
+    caFile: probe.caFile,
+    insecureSkipVerify: probe.insecureSkipVerify ?? false,
+  };
+}
+
+/** Checks and normalizes the rules, then what only the rules together can get wrong. */
+function resolveRules(rawRules: readonly IndexedRule[], report: Report): IndexedConfigRule[] {
+  const rules = rawRules.map(({ rule, index }) => ({ rule: resolveRule(rule, index, report), index }));
+  checkReachable(rules, report);
+  checkProxies(rules, report);
+  checkSharedProbes(rules, report);
+  return rules;
+}
+
+function checkUrl(text: string, path: string, report: Report): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    report(path, `"${text}" is not a URL (expected e.g. https://harbor.example.com/api/v2.0/health)`);
+    return;
+  }
+  if (url.username !== '' || url.password !== '') report(path, 'must not carry credentials');
+}
+
+/** A rule that an earlier rule for the same registry always pre-empts can never apply. */
+function checkReachable(rules: readonly IndexedConfigRule[], report: Report): void {
+  rules.forEach(({ rule, index }, position) => {
     const earlier = rules
       .slice(0, position)
-      .find((other) => other.probe !== undefined && proxyHostOf(other.proxy) === host);
-    if (earlier?.probe !== undefined && !sameProbe(earlier.probe, rule.probe)) {
-      reader.report(
-        join(join('rules', rule.index), 'probe'),
+      .find(
+        ({ rule: other }) =>
+          other.registry === rule.registry &&
+          (other.match === undefined ||
+            (rule.match !== undefined && rule.match.every((glob) => other.match?.includes(glob)))),
+      );
+    if (earlier === undefined) return;
+    const why =
+      earlier.rule.match === undefined
+        ? `rules[${earlier.index}] already takes every ${rule.registry} image (it has no match); put narrower rules first`
+        : `rules[${earlier.index}] already matches every repository this rule matches`;
+    report(join(join('rules', index), 'registry'), `this rule can never apply: ${why}`);
+  });
+}
+
+/**
+ * Proxies of different registries must not overlap: an image under both could not be told apart
+ * (which upstream is `h/a/b/x` under `h/a` and `h/a/b`?). A root proxy's host is a proxy, never an
+ * upstream: its images count as already proxied, so a rule for it could not apply.
+ */
+function checkProxies(rules: readonly IndexedConfigRule[], report: Report): void {
+  const targets = rules.flatMap(({ rule, index }) =>
+    targetsOf(rule).map((proxy, position) => ({
+      proxy,
+      index,
+      registry: rule.registry,
+      path:
+        rule.proxies === undefined
+          ? join(join('rules', index), 'proxy')
+          : join(join(join('rules', index), 'proxies'), position),
+    })),
+  );
+  targets.forEach((target, position) => {
+    if (!target.proxy.includes('/')) {
+      const upstream = rules.find(({ rule }) => rule.registry === target.proxy);
+      if (upstream !== undefined) {
+        report(
+          target.path,
+          `"${target.proxy}" is a root proxy (images on it count as already proxied) and the registry of rules[${upstream.index}]; a host cannot be both`,
+        );
+      }
+    }
+    const overlapping = targets
+      .slice(0, position)
+      .find(
+        (other) =>
+          other.registry !== target.registry &&
+          (proxyWithin(target.proxy, other.proxy) || proxyWithin(other.proxy, target.proxy)),
+      );
+    if (overlapping !== undefined) {
+      report(
+        target.path,
+        `"${target.proxy}" overlaps "${overlapping.proxy}" (rules[${overlapping.index}], ${overlapping.registry}): one proxy path cannot hold the images of two upstream registries`,
+      );
+    }
+  });
+}
+
+/** Rules that share a proxy host share its probe: two different ones cannot both be right. */
+function checkSharedProbes(rules: readonly IndexedConfigRule[], report: Report): void {
+  rules.forEach(({ rule, index }, position) => {
+    if (rule.probe === undefined) return;
+    const hosts = targetsOf(rule).map(proxyHostOf);
+    const earlier = rules
+      .slice(0, position)
+      .find(
+        ({ rule: other }) =>
+          other.probe !== undefined && targetsOf(other).some((proxy) => hosts.includes(proxyHostOf(proxy))),
+      );
+    if (earlier?.rule.probe !== undefined && !sameProbe(earlier.rule.probe, rule.probe)) {
+      const host = targetsOf(earlier.rule)
+        .map(proxyHostOf)
+        .find((candidate) => hosts.includes(candidate));
+      report(
+        join(join('rules', index), 'probe'),
         `differs from rules[${earlier.index}].probe for the same proxy host ${host}; rules that share a host share one probe`,
       );
     }
   });
 }
 
-function readRules(reader: Reader, value: unknown): ConfigRule[] {
-  const rules: (ConfigRule & { index: number })[] = [];
-  const items = reader.list(value, 'rules') ?? [];
-  if (Array.isArray(value) && items.length === 0) reader.report('rules', 'at least one rule is required');
-  items.forEach((item, index) => {
-    const path = join('rules', index);
-    const record = reader.mapping(item, path, ['registry', 'proxy', 'pullSecrets', 'probe']);
-    if (record === undefined) return;
-    const registry = readRegistry(reader, record.registry, join(path, 'registry'));
-    const proxy = readProxy(reader, record.proxy, join(path, 'proxy'));
-    const pullSecrets =
-      record.pullSecrets === undefined
-        ? undefined
-        : readSecretNames(reader, record.pullSecrets, join(path, 'pullSecrets'));
-    const probe =
-      record.probe === undefined
-        ? undefined
-        : readProbe(reader, record.probe, join(path, 'probe'), proxy && proxyHostOf(proxy));
-    if (registry !== undefined && rules.some((rule) => rule.registry === registry)) {
-      reader.report(join(path, 'registry'), `"${registry}" already has a rule; one rule per registry`);
-      return;
+/** Whether no issue lies at or under `path`: the semantic pass looks only at what the schema let through. */
+const cleanAt = (issues: readonly ConfigIssue[], path: string): boolean =>
+  !issues.some(
+    (issue) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`),
+  );
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Exclusion globs must name a registry first (or a wildcard for one): they match normalized references. */
+function checkExclusions(raw: RawConfig, schema: readonly ConfigIssue[], report: Report): void {
+  const images: unknown = isRecord(raw.exclude) ? raw.exclude.images : undefined;
+  if (!Array.isArray(images)) return;
+  images.forEach((glob: unknown, index) => {
+    const path = join('exclude.images', index);
+    if (typeof glob === 'string' && cleanAt(schema, path) && !globRegistry.test(glob)) {
+      report(
+        path,
+        `"${glob}" must start with a registry: patterns match normalized references such as docker.io/library/postgres:16`,
+      );
     }
-    if (registry === undefined || proxy === undefined) return;
-    rules.push(
-      probe === undefined
-        ? { registry, proxy, pullSecrets, index }
-        : { registry, proxy, pullSecrets, probe, index },
-    );
   });
-  checkSharedProbes(reader, rules);
-  return rules.map(({ index: _index, ...rule }) => rule);
 }
 
-function readHealth(reader: Reader, value: unknown): HealthSettings {
-  const known = ['enabled', 'intervalSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold'];
-  const record = reader.mapping(value, 'health', known) ?? {};
-  const d = DEFAULT_HEALTH;
-  return {
-    enabled: reader.boolean(record.enabled, 'health.enabled', d.enabled),
-    intervalSeconds: reader.number(
-      record.intervalSeconds,
-      'health.intervalSeconds',
-      { min: 0.05, max: 3600 },
-      d.intervalSeconds,
-    ),
-    timeoutSeconds: reader.number(
-      record.timeoutSeconds,
-      'health.timeoutSeconds',
-      { min: 0.05, max: 60 },
-      d.timeoutSeconds,
-    ),
-    failureThreshold: reader.number(
-      record.failureThreshold,
-      'health.failureThreshold',
-      { min: 1, max: 100, integer: true },
-      d.failureThreshold,
-    ),
-    successThreshold: reader.number(
-      record.successThreshold,
-      'health.successThreshold',
-      { min: 1, max: 100, integer: true },
-      d.successThreshold,
-    ),
+/**
+ * The semantic pass, over every part of the document the schema accepted (so one round trip shows
+ * every problem): the resolved rules, and the issues found.
+ */
+function semanticPass(raw: RawConfig, schema: readonly ConfigIssue[]): [ConfigRule[], ConfigIssue[]] {
+  const issues: ConfigIssue[] = [];
+  const report: Report = (path, message) => {
+    issues.push({ path, message });
   };
-}
-
-// Namespaces are RFC 1123 labels.
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-function readSecretReference(reader: Reader, value: unknown, path: string): SecretReference | undefined {
-  const record = reader.mapping(value, path, ['namespace', 'name']);
-  if (record === undefined) return undefined;
-  const namespace = reader.string(record.namespace, join(path, 'namespace'));
-  const name = reader.string(record.name, join(path, 'name'));
-  if (namespace !== undefined && !dnsLabel.test(namespace)) {
-    reader.report(
-      join(path, 'namespace'),
-      `"${namespace}" is not a valid namespace (lowercase RFC 1123 label)`,
-    );
-    return undefined;
+  const rawRules: unknown = raw.rules;
+  const candidates = (Array.isArray(rawRules) ? (rawRules as RawRule[]) : [])
+    .map((rule, index) => ({ rule, index }))
+    .filter(({ index }) => cleanAt(schema, join('rules', index)));
+  const rules = resolveRules(candidates, report).map(({ rule }) => rule);
+  checkExclusions(raw, schema, report);
+  const verify: unknown = raw.verify;
+  if (isRecord(verify) && verify.credentialsSecret !== undefined && verify.credentialsFile !== undefined) {
+    report('verify', 'set credentialsSecret or credentialsFile, not both');
   }
-  if (name !== undefined && (name.length > 253 || !dnsSubdomain.test(name))) {
-    reader.report(join(path, 'name'), `"${name}" is not a valid Secret name (lowercase RFC 1123 subdomain)`);
-    return undefined;
-  }
-  return namespace === undefined || name === undefined ? undefined : { namespace, name };
+  return [rules, issues];
 }
 
-function readVerify(reader: Reader, value: unknown): VerifySettings {
-  const known = [
-    'enabled',
-    'credentialsSecret',
-    'credentialsFile',
-    'ttlSeconds',
-    'budgetMilliseconds',
-    'caFile',
-    'insecureSkipVerify',
-  ];
-  const record = reader.mapping(value, 'verify', known) ?? {};
-  const d = DEFAULT_VERIFY;
-  const credentialsSecret =
-    record.credentialsSecret === undefined
-      ? undefined
-      : readSecretReference(reader, record.credentialsSecret, 'verify.credentialsSecret');
-  const credentialsFile =
-    record.credentialsFile === undefined
-      ? undefined
-      : reader.string(record.credentialsFile, 'verify.credentialsFile');
-  if (record.credentialsSecret !== undefined && record.credentialsFile !== undefined) {
-    reader.report('verify', 'set credentialsSecret or credentialsFile, not both');
-  }
-  return {
-    enabled: reader.boolean(record.enabled, 'verify.enabled', d.enabled),
-    credentialsSecret,
-    credentialsFile,
-    ttlSeconds: reader.number(record.ttlSeconds, 'verify.ttlSeconds', { min: 1, max: 86_400 }, d.ttlSeconds),
-    // The API server waits at most 30 s for a webhook (10 s by default); the budget must fit well inside.
-    budgetMilliseconds: reader.number(
-      record.budgetMilliseconds,
-      'verify.budgetMilliseconds',
-      { min: 1, max: 10_000, integer: true },
-      d.budgetMilliseconds,
-    ),
-    caFile: record.caFile === undefined ? undefined : reader.string(record.caFile, 'verify.caFile'),
-    insecureSkipVerify: reader.boolean(
-      record.insecureSkipVerify,
-      'verify.insecureSkipVerify',
-      d.insecureSkipVerify,
-    ),
-  };
-}
-
-function readExclusions(reader: Reader, value: unknown): Config['exclude'] {
-  const record = reader.mapping(value, 'exclude', ['images', 'owners']);
-  const images: string[] = [];
-  const owners: OwnerExclusion[] = [];
-  if (record === undefined) return { images, owners };
-  (record.images === undefined ? [] : (reader.list(record.images, 'exclude.images') ?? [])).forEach(
-    (item, index) => {
-      const path = join('exclude.images', index);
-      const glob = reader.string(item, path);
-      if (glob === undefined) return;
-      if (!globRegistry.test(glob)) {
-        reader.report(
-          path,
-          `"${glob}" must start with a registry: patterns match normalized references such as docker.io/library/postgres:16`,
-        );
-      } else {
-        images.push(glob);
-      }
-    },
-  );
-  (record.owners === undefined ? [] : (reader.list(record.owners, 'exclude.owners') ?? [])).forEach(
-    (item, index) => {
-      const path = join('exclude.owners', index);
-      const owner = reader.mapping(item, path, ['apiGroup', 'kind']);
-      if (owner === undefined) return;
-      const apiGroup = owner.apiGroup ?? '';
-      if (typeof apiGroup !== 'string')
-        reader.report(join(path, 'apiGroup'), 'must be a string ("" for core)');
-      const kind = reader.string(owner.kind, join(path, 'kind'));
-      if (typeof apiGroup === 'string' && kind !== undefined) owners.push({ apiGroup, kind });
-    },
-  );
-  return { images, owners };
-}
-
-/** Validates an already-parsed document (YAML or JSON). Throws {@link ConfigError} with every issue. */
+/**
+ * Validates an already-parsed document (YAML or JSON). Throws {@link ConfigError} with every issue:
+ * the schema's, and the semantic pass's over every part the schema accepted, in document order.
+ */
 export function validateConfig(document: unknown, source: string): Config {
-  const issues: Issues = [];
-  const reader = new Reader(issues);
-  const root = reader.mapping(document, '', ['mode', 'rules', 'exclude', 'pullSecrets', 'health', 'verify']);
-  if (root === undefined) throw new ConfigError(source, issues);
-
-  let mode: Mode = DEFAULT_CONFIG.mode;
-  if (root.mode !== undefined) {
-    if (MODES.includes(root.mode as Mode)) mode = root.mode as Mode;
-    else reader.report('mode', `must be one of ${MODES.join(', ')}, got ${describe(root.mode)}`);
+  const schema = validateDocument(document) ? [] : schemaIssues(validateDocument.errors ?? []);
+  if (!isRecord(document)) throw new ConfigError(source, schema);
+  const raw = document as RawConfig;
+  const [rules, semantic] = semanticPass(raw, schema);
+  if (schema.length + semantic.length > 0) {
+    throw new ConfigError(source, inDocumentOrder(document, [...schema, ...semantic]));
   }
-  const rules = root.rules === undefined ? [...DEFAULT_CONFIG.rules] : readRules(reader, root.rules);
-  const exclude =
-    root.exclude === undefined ? { images: [], owners: [] } : readExclusions(reader, root.exclude);
-  const pullSecrets =
-    root.pullSecrets === undefined
-      ? [...DEFAULT_CONFIG.pullSecrets]
-      : readSecretNames(reader, root.pullSecrets, 'pullSecrets');
-  const health = root.health === undefined ? { ...DEFAULT_HEALTH } : readHealth(reader, root.health);
-  const verify = root.verify === undefined ? { ...DEFAULT_VERIFY } : readVerify(reader, root.verify);
-
-  if (issues.length > 0) throw new ConfigError(source, issues);
-  return deepFreeze({ mode, rules, exclude, pullSecrets, health, verify });
+  return deepFreeze({
+    mode: raw.mode ?? DEFAULT_CONFIG.mode,
+    rules: raw.rules === undefined ? [...DEFAULT_CONFIG.rules] : rules,
+    exclude: {
+      images: [...(raw.exclude?.images ?? [])],
+      owners: (raw.exclude?.owners ?? []).map((owner) => ({
+        apiGroup: owner.apiGroup ?? '',
+        kind: owner.kind,
+      })),
+    },
+    pullSecrets: [...(raw.pullSecrets ?? DEFAULT_CONFIG.pullSecrets)],
+    health: { ...DEFAULT_HEALTH, ...raw.health },
+    verify: { ...DEFAULT_VERIFY, ...raw.verify },
+  });
 }
 
 /**

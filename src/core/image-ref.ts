@@ -50,10 +50,22 @@ export const domainRegExp = new RegExp(`^${domainAndPort}$`);
 /** The repository-path grammar (`remote-name`), for validating proxy project paths. */
 export const repositoryPathRegExp = new RegExp(`^${remoteName}$`);
 
+/**
+ * A host that the parser takes for a registry when it leads a reference: `localhost`, a name with a
+ * dot, an IPv6 literal, or anything with a port. The configuration schema builds its patterns from
+ * this (unanchored, RE2- and ECMAScript-compatible: Helm validates the same schema in Go).
+ */
+export const registryHostPattern =
+  `(?:(?:localhost|${domainNameComponent}(?:\\.${domainNameComponent})+|${ipv6Address})(?::[0-9]+)?` +
+  `|${domainName}:[0-9]+)`;
+/** The repository-path grammar as an unanchored pattern source. */
+export const repositoryPathPattern = remoteName;
+
 /** Upstream's limit counts the path only (v0.6.0), after `library/` has been inserted. */
 export const MAX_REPOSITORY_PATH_LENGTH = 255;
 export const DOCKER_HUB = 'docker.io';
-const LEGACY_DOCKER_HUB = 'index.docker.io';
+/** Docker's old name for Docker Hub; the parser reads it as `docker.io`. */
+export const LEGACY_DOCKER_HUB = 'index.docker.io';
 const OFFICIAL_PREFIX = 'library/';
 
 /** Digest algorithms containerd and Docker register, with their hex length. */

@@ -64,8 +64,12 @@ export interface MutationSettings {
  * `create`: a new Pod, every image field.
  * `ephemeral-update`: the `pods/ephemeralcontainers` subresource (`kubectl debug`), where only the
  * newly added ephemeral containers may change; the API server drops any other change on that path.
+ * `update`: a Pod UPDATE (`kubectl set image pod/...`): only container and init container images
+ * that differ from `oldPod` (the only image fields a running Pod may change), and only when the Pod
+ * already has the pull secrets they need, since `imagePullSecrets` cannot change on a running Pod.
  */
-export type MutationKind = { kind: 'create' } | { kind: 'ephemeral-update'; oldPod: unknown };
+export type MutationKind =
+  { kind: 'create' } | { kind: 'ephemeral-update'; oldPod: unknown } | { kind: 'update'; oldPod: unknown };
 
 type Json = Record<string, unknown>;
 
@@ -110,20 +114,54 @@ function namesOf(list: unknown): Set<unknown> {
   return new Set((Array.isArray(list) ? list : []).map((item) => asObject(item).name));
 }
 
+const FIELDS_OF: Readonly<Record<MutationKind['kind'], readonly (typeof CONTAINER_FIELDS)[number][]>> = {
+  create: CONTAINER_FIELDS,
+  'ephemeral-update': ['ephemeralContainers'],
+  update: ['initContainers', 'containers'],
+};
+
+/** `field/name` → image of the old Pod's containers, to tell what an update changes. */
+function oldImages(mutation: MutationKind): Map<string, unknown> {
+  const images = new Map<string, unknown>();
+  if (mutation.kind === 'create') return images;
+  const spec = asObject(asObject(mutation.oldPod).spec);
+  for (const field of CONTAINER_FIELDS) {
+    const list: unknown = spec[field];
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      const container = asObject(item);
+      images.set(`${field}/${String(container.name)}`, container.image);
+    }
+  }
+  return images;
+}
+
+/** Whether a container of the new Pod is one the mutation may touch. */
+function isCandidate(
+  field: ImageField,
+  container: Json,
+  mutation: MutationKind,
+  old: Map<string, unknown>,
+): boolean {
+  const key = `${field}/${String(container.name)}`;
+  // Existing ephemeral containers cannot change; only the added ones are the request's.
+  if (mutation.kind === 'ephemeral-update') return !old.has(key);
+  // An update touches only the images it changes: rewriting another would restart its container.
+  // A container the old Pod lacks cannot appear on update: leave it (and a malformed review) alone.
+  if (mutation.kind === 'update') return old.has(key) && old.get(key) !== container.image;
+  return true;
+}
+
 /** Every image field of the Pod in a stable order: init, regular, ephemeral containers, volumes. */
 function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
   const slots: ImageSlot[] = [];
-  const fields = mutation.kind === 'create' ? CONTAINER_FIELDS : (['ephemeralContainers'] as const);
-  const existingEphemeral =
-    mutation.kind === 'ephemeral-update'
-      ? namesOf(asObject(asObject(mutation.oldPod).spec).ephemeralContainers)
-      : new Set<unknown>();
-  for (const field of fields) {
+  const old = oldImages(mutation);
+  for (const field of FIELDS_OF[mutation.kind]) {
     const list = spec[field];
     if (!Array.isArray(list)) continue;
     list.forEach((item, index) => {
       const container = asObject(item);
-      if (field === 'ephemeralContainers' && existingEphemeral.has(container.name)) return;
+      if (!isCandidate(field, container, mutation, old)) return;
       const name = typeof container.name === 'string' ? container.name : `#${index}`;
       slots.push({ field, name, pointer: `/spec/${field}/${index}/image`, image: container.image });
     });
@@ -162,6 +200,7 @@ function annotationOperation(
   metadata: Json,
   originals: Record<string, string>,
   warnings: string[],
+  newOriginalsWin: boolean,
 ): JsonPatchOperation {
   const annotations = metadata.annotations;
   const key = `/metadata/annotations/${escapePointer(ORIGINAL_IMAGES_ANNOTATION)}`;
@@ -180,8 +219,10 @@ function annotationOperation(
   } catch {
     warnings.push(`the ${ORIGINAL_IMAGES_ANNOTATION} annotation was not JSON and has been replaced`);
   }
-  // Re-invocation and reinvoked webhooks must keep the first originals, so existing keys win.
-  return { op: 'replace', path: key, value: JSON.stringify({ ...originals, ...previous }) };
+  // Re-invocation and reinvoked webhooks must keep the first originals, so existing keys win;
+  // an update that changes an image makes the new one that container's original.
+  const merged = newOriginalsWin ? { ...previous, ...originals } : { ...originals, ...previous };
+  return { op: 'replace', path: key, value: JSON.stringify(merged) };
 }
 
 /** Warnings are cut at 256 characters: an attacker-sized image is elided in the middle so the reason survives. */
@@ -208,6 +249,54 @@ function missingSecretWarnings(spec: Json, wanted: ReadonlySet<string>): string[
   ];
 }
 
+/**
+ * On a Pod UPDATE, a rewritten image whose pull secrets the Pod lacks is left as written: they
+ * cannot be added to a running Pod, and without them the pull through a private proxy would fail.
+ */
+function withoutMissingSecrets(
+  slot: ImageSlot,
+  decision: RewriteDecision,
+  missing: readonly string[],
+  warnings: string[],
+): RewriteDecision {
+  if (missing.length === 0) return decision;
+  warnings.push(
+    `${slot.field}/${slot.name}: image ${JSON.stringify(decision.input)} left as written: the Pod lacks imagePullSecrets ${missing.join(', ')} ` +
+      `that ${decision.proxy ?? 'the proxy'} needs, and they cannot be added to a running Pod; recreate the Pod to use the proxy`,
+  );
+  return { ...decision, output: decision.input, rewritten: false, reason: 'pull-secret-missing' };
+}
+
+interface ImagePass {
+  readonly images: ImageDecision[];
+  readonly patch: JsonPatchOperation[];
+  readonly warnings: string[];
+  readonly originals: Record<string, string>;
+  readonly wantedSecrets: Set<string>;
+}
+
+/** Decides each image slot the mutation may touch; the image replacements and what they need. */
+function decideImages(spec: Json, settings: MutationSettings, mutation: MutationKind): ImagePass {
+  const pass: ImagePass = { images: [], patch: [], warnings: [], originals: {}, wantedSecrets: new Set() };
+  const presentSecrets = namesOf(spec.imagePullSecrets);
+  for (const slot of imageSlots(spec, mutation)) {
+    if (typeof slot.image !== 'string') continue; // the API server's validation rejects these
+    let decision = settings.rewriter.rewrite(slot.image, settings.rewriteOptions);
+    const needed = decision.rule?.pullSecrets ?? settings.pullSecrets;
+    if (decision.rewritten && mutation.kind === 'update') {
+      const missing = needed.filter((name) => !presentSecrets.has(name));
+      decision = withoutMissingSecrets(slot, decision, missing, pass.warnings);
+    }
+    pass.images.push({ field: slot.field, name: slot.name, pointer: slot.pointer, decision });
+    if (decision.reason === 'invalid') pass.warnings.push(describeInvalid(slot, decision));
+    if (!decision.rewritten) continue;
+    pass.patch.push({ op: 'replace', path: slot.pointer, value: decision.output });
+    pass.originals[`${slot.field}/${slot.name}`] = decision.input;
+    for (const secret of needed) pass.wantedSecrets.add(secret);
+  }
+  return pass;
+}
+
 /** Decides every image of a Pod and builds the patch. Never throws on malformed Pods. */
 export function mutatePod(pod: unknown, settings: MutationSettings, mutation: MutationKind): PodMutation {
   const root = asObject(pod);
@@ -215,22 +304,7 @@ export function mutatePod(pod: unknown, settings: MutationSettings, mutation: Mu
   if (skipped !== undefined) return { skipped, images: [], patch: [], pullSecretsAdded: [], warnings: [] };
 
   const spec = asObject(root.spec);
-  const images: ImageDecision[] = [];
-  const patch: JsonPatchOperation[] = [];
-  const warnings: string[] = [];
-  const originals: Record<string, string> = {};
-  const wantedSecrets = new Set<string>();
-
-  for (const slot of imageSlots(spec, mutation)) {
-    if (typeof slot.image !== 'string') continue; // the API server's validation rejects these
-    const decision = settings.rewriter.rewrite(slot.image, settings.rewriteOptions);
-    images.push({ field: slot.field, name: slot.name, pointer: slot.pointer, decision });
-    if (decision.reason === 'invalid') warnings.push(describeInvalid(slot, decision));
-    if (!decision.rewritten) continue;
-    patch.push({ op: 'replace', path: slot.pointer, value: decision.output });
-    originals[`${slot.field}/${slot.name}`] = decision.input;
-    for (const secret of decision.rule?.pullSecrets ?? settings.pullSecrets) wantedSecrets.add(secret);
-  }
+  const { images, patch, warnings, originals, wantedSecrets } = decideImages(spec, settings, mutation);
   if (patch.length === 0) return { skipped, images, patch, pullSecretsAdded: [], warnings };
 
   if (mutation.kind === 'ephemeral-update') {
@@ -238,7 +312,9 @@ export function mutatePod(pod: unknown, settings: MutationSettings, mutation: Mu
     return { skipped, images, patch, pullSecretsAdded: [], warnings };
   }
 
-  const [secretOps, pullSecretsAdded] = pullSecretOperations(spec, [...wantedSecrets]);
+  // On an update every needed secret is present already (see withoutMissingSecrets).
+  const [secretOps, pullSecretsAdded] =
+    mutation.kind === 'update' ? [[], []] : pullSecretOperations(spec, [...wantedSecrets]);
   patch.push(...secretOps);
   if (!isObject(root.metadata)) {
     // Every Pod the API server sends has metadata; stay correct for one that does not.
@@ -248,7 +324,7 @@ export function mutatePod(pod: unknown, settings: MutationSettings, mutation: Mu
       value: { annotations: { [ORIGINAL_IMAGES_ANNOTATION]: JSON.stringify(originals) } },
     });
   } else {
-    patch.push(annotationOperation(root.metadata, originals, warnings));
+    patch.push(annotationOperation(root.metadata, originals, warnings, mutation.kind === 'update'));
   }
   return { skipped, images, patch, pullSecretsAdded, warnings };
 }

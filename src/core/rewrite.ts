@@ -11,7 +11,7 @@ import {
   suffixOf,
   type ImageReference,
 } from './image-ref.js';
-import { compileGlob } from './glob.js';
+import { compileGlob, type GlobMatcher } from './glob.js';
 
 /**
  * Why an image got the output it got. Logs, metrics, warnings and the audit report share these,
@@ -25,17 +25,34 @@ export const REWRITE_REASONS = [
   'invalid',
   'proxy-unhealthy',
   'unverified',
+  // A Pod UPDATE changed the image, but the Pod lacks the pull secret the proxy needs.
+  'pull-secret-missing',
 ] as const;
 export type RewriteReason = (typeof REWRITE_REASONS)[number];
 
-/** One upstream registry mapped to a proxy project. */
+/**
+ * One upstream registry (narrowed by repository, optionally) mapped to one or more proxy targets.
+ * A target is `host[:port]/path` (the image path goes under the path: Harbor's `<host>/<project>`)
+ * or `host[:port]` (the image path goes at the root: Docker's registry in proxy mode, Zot).
+ */
 export interface RewriteRule {
   /** Normalized upstream registry: `docker.io`, `quay.io`, `localhost:5000`. */
   readonly registry: string;
-  /** `host[:port]/project[/more]` that replaces the registry. */
-  readonly proxy: string;
+  /** The one target (when `proxies` is absent). */
+  readonly proxy?: string | undefined;
+  /** Failover targets in priority order (instead of `proxy`). */
+  readonly proxies?: readonly string[] | undefined;
+  /** Globs over the normalized repository (`docker.io/bitnami/redis`); absent: every repository. */
+  readonly match?: readonly string[] | undefined;
+  /** A leading image path (`library/`) dropped before the path goes under the target, when present. */
+  readonly stripPrefix?: string | undefined;
   /** Pull secrets this rule's images need; the policy's default list when absent. */
   readonly pullSecrets?: readonly string[] | undefined;
+}
+
+/** A rule's targets in priority order. */
+export function targetsOf(rule: RewriteRule): readonly string[] {
+  return rule.proxies ?? (rule.proxy === undefined ? [] : [rule.proxy]);
 }
 
 export interface RewritePolicy {
@@ -57,12 +74,24 @@ export interface RewriteDecision {
   readonly registry: string | undefined;
   /** The rule that matched (rewritten, or would have been but for proxy health or verification). */
   readonly rule: RewriteRule | undefined;
+  /** The target the output went to (or would have gone to, for `unverified`); undefined when not rewritten. */
+  readonly proxy: string | undefined;
+  /**
+   * Every target of the rule with what the image becomes there, in priority order: proxy health
+   * picks the first healthy one. Empty unless a rule matched.
+   */
+  readonly alternatives: readonly ProxiedImage[];
   /** The parser's message when invalid. */
   readonly error: string | undefined;
 }
 
+export interface ProxiedImage {
+  readonly proxy: string;
+  readonly output: string;
+}
+
 export interface RewriteOptions {
-  /** Proxies currently known to be down: their images are left as written. */
+  /** Targets currently known to be down: images go to the next one, or are left as written. */
   readonly unhealthyProxies?: ReadonlySet<string> | undefined;
   /**
    * Proxied references (rewrite outputs) that could not be verified through the proxy: images that
@@ -100,6 +129,8 @@ function charactersOf(decision: RewriteDecision): number {
     (decision.output === decision.input ? 0 : decision.output.length) +
     (decision.normalized?.length ?? 0) +
     (decision.error?.length ?? 0) +
+    // Failover outputs after the first (which is `output`).
+    decision.alternatives.slice(1).reduce((sum, alternative) => sum + alternative.output.length, 0) +
     64
   );
 }
@@ -116,17 +147,70 @@ function decide(
     normalized: fields.normalized,
     registry: fields.registry,
     rule: fields.rule,
+    proxy: fields.proxy,
+    alternatives: fields.alternatives ?? [],
     error: fields.error,
   };
 }
 
+/** A rule ready for lookups: its globs compiled, its targets split into host and path. */
+interface CompiledRule {
+  readonly rule: RewriteRule;
+  readonly matchers: readonly GlobMatcher[] | undefined;
+  readonly targets: readonly string[];
+}
+
+function compileRule(rule: RewriteRule): CompiledRule {
+  return { rule, matchers: rule.match?.map((glob) => compileGlob(glob)), targets: targetsOf(rule) };
+}
+
+/** The repository path under a target: the target's own path, then the image path. */
+function proxiedPath(target: string, imagePath: string): string {
+  const slash = target.indexOf('/');
+  return slash === -1 ? imagePath : `${target.slice(slash + 1)}/${imagePath}`;
+}
+
+/** What the image becomes through each of the rule's targets, or why no target can take it. */
+function route(compiled: CompiledRule, ref: ImageReference): ProxiedImage[] | string {
+  const strip = compiled.rule.stripPrefix;
+  const imagePath =
+    strip !== undefined && ref.path.startsWith(strip) ? ref.path.slice(strip.length) : ref.path;
+  const suffix = suffixOf(ref);
+  const alternatives: ProxiedImage[] = [];
+  for (const target of compiled.targets) {
+    const pathLength = proxiedPath(target, imagePath).length;
+    if (pathLength > MAX_REPOSITORY_PATH_LENGTH) {
+      const through = compiled.targets.length > 1 ? ` through ${target}` : '';
+      return `the proxied name would be ${pathLength} characters long${through}; repository names are limited to ${MAX_REPOSITORY_PATH_LENGTH}`;
+    }
+    alternatives.push({ proxy: target, output: `${target}/${imagePath}${suffix}` });
+  }
+  return alternatives;
+}
+
 /** Compiles a policy into a {@link Rewriter}. Rules are looked up by registry in a Map. */
 export function createRewriter(policy: RewritePolicy): Rewriter {
-  const rulesByRegistry = new Map(policy.rules.map((rule) => [rule.registry, rule]));
-  const proxyPrefixes = policy.rules.map((rule) => `${rule.proxy}/`);
+  // Rules of one registry in configuration order: the first whose globs match wins.
+  const rulesByRegistry = new Map<string, CompiledRule[]>();
+  for (const rule of policy.rules) {
+    const list = rulesByRegistry.get(rule.registry) ?? [];
+    list.push(compileRule(rule));
+    rulesByRegistry.set(rule.registry, list);
+  }
+  const targets = policy.rules.flatMap(targetsOf);
+  // A root-mounted cache's host is a proxy, never an upstream: everything on it is already proxied.
+  const rootProxies = new Set(targets.filter((target) => !target.includes('/')));
+  const proxyPrefixes = targets.filter((target) => target.includes('/')).map((target) => `${target}/`);
   const exclusions = policy.excludeImages.map(compileGlob);
   // Decisions without proxy health or verification depend only on the image: cache them whole.
   const cache = new Map<string, RewriteDecision>();
+
+  const ruleFor = (ref: ImageReference, repository: string): CompiledRule | undefined =>
+    rulesByRegistry
+      .get(ref.domain)
+      ?.find(
+        (entry) => entry.matchers === undefined || entry.matchers.some((matches) => matches(repository)),
+      );
 
   const decideStatically = (image: string): RewriteDecision => {
     if (image.length > MAX_IMAGE_REFERENCE_LENGTH) {
@@ -143,26 +227,22 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
     const repository = repositoryOf(ref);
     const normalized = formatNormalized(ref);
     const known = { normalized, registry: ref.domain };
-    if (proxyPrefixes.some((prefix) => repository.startsWith(prefix))) {
+    if (rootProxies.has(ref.domain) || proxyPrefixes.some((prefix) => repository.startsWith(prefix))) {
       return decide(image, { ...known, reason: 'already-proxied' });
     }
     if (exclusions.some((matches) => matches(normalized) || matches(repository))) {
       return decide(image, { ...known, reason: 'excluded' });
     }
-    const rule = rulesByRegistry.get(ref.domain);
-    if (rule === undefined) return decide(image, { ...known, reason: 'no-rule' });
-    const proxyPath = rule.proxy.slice(rule.proxy.indexOf('/') + 1);
-    const pathLength = proxyPath.length + 1 + ref.path.length;
-    if (pathLength > MAX_REPOSITORY_PATH_LENGTH) {
-      const error = `the proxied name would be ${pathLength} characters long; repository names are limited to ${MAX_REPOSITORY_PATH_LENGTH}`;
-      return decide(image, { ...known, rule, reason: 'invalid', error });
-    }
-    return decide(image, {
-      ...known,
-      rule,
-      reason: 'rewritten',
-      output: `${rule.proxy}/${ref.path}${suffixOf(ref)}`,
-    });
+    const compiled = ruleFor(ref, repository);
+    if (compiled === undefined) return decide(image, { ...known, reason: 'no-rule' });
+    const { rule } = compiled;
+    const routed = route(compiled, ref);
+    if (typeof routed === 'string')
+      return decide(image, { ...known, rule, reason: 'invalid', error: routed });
+    const alternatives = routed;
+    const [first] = alternatives;
+    if (first === undefined) return decide(image, { ...known, reason: 'no-rule' });
+    return decide(image, { ...known, rule, reason: 'rewritten', ...first, alternatives });
   };
 
   let cachedCharacters = 0;
@@ -190,15 +270,19 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
     cacheUsage: () => ({ entries: cache.size, characters: cachedCharacters }),
     rewrite(image: string, options?: RewriteOptions): RewriteDecision {
       const decision = cachedDecision(image);
-      const rule = decision.rule;
-      if (!decision.rewritten || rule === undefined || options === undefined) return decision;
-      if (options.unhealthyProxies?.has(rule.proxy) === true) {
-        return { ...decision, output: image, rewritten: false, reason: 'proxy-unhealthy' };
+      if (!decision.rewritten || options === undefined) return decision;
+      const unhealthy = options.unhealthyProxies;
+      const chosen =
+        unhealthy === undefined || unhealthy.size === 0
+          ? decision.alternatives[0]
+          : decision.alternatives.find((alternative) => !unhealthy.has(alternative.proxy));
+      if (chosen === undefined) {
+        return { ...decision, output: image, rewritten: false, reason: 'proxy-unhealthy', proxy: undefined };
       }
-      if (options.unverifiedImages?.has(decision.output) === true) {
-        return { ...decision, output: image, rewritten: false, reason: 'unverified' };
+      if (options.unverifiedImages?.has(chosen.output) === true) {
+        return { ...decision, output: image, rewritten: false, reason: 'unverified', proxy: chosen.proxy };
       }
-      return decision;
+      return chosen === decision.alternatives[0] ? decision : { ...decision, ...chosen };
     },
   };
 }

@@ -13,6 +13,7 @@
  * credentials (Basic) and cached for its lifetime.
  */
 import { probeOf, type Config, type VerifySettings } from '../config/config.js';
+import { targetsOf } from '../core/rewrite.js';
 import { parseImageReference, type ImageReference } from '../core/image-ref.js';
 import {
   anonymous,
@@ -231,7 +232,7 @@ function credentialSourceFor(settings: VerifySettings, options: ImageVerifierOpt
 
 /** What the cached answers depend on: verification settings and how each proxy host is reached. */
 const fingerprintOf = (config: Config): string =>
-  JSON.stringify([config.verify, config.rules.map((rule) => [rule.proxy, rule.probe ?? null])]);
+  JSON.stringify([config.verify, config.rules.map((rule) => [targetsOf(rule), rule.probe ?? null])]);
 
 export function createImageVerifier(options: ImageVerifierOptions): ImageVerifier {
   const logger = options.logger ?? silentLogger;

@@ -18,6 +18,7 @@ import {
   type HealthSettings,
   type ProbeSettings,
 } from '../config/config.js';
+import { targetsOf } from '../core/rewrite.js';
 import { createHttpClient, describeFailure, type HttpClient, type HttpResponse } from './http-client.js';
 import { silentLogger, systemClock, type Clock, type HealthLogger, type TimerHandle } from './support.js';
 
@@ -92,12 +93,12 @@ function desiredTargets(
   config: Config,
 ): Map<string, { host: string; probe: ProbeSettings; proxies: string[] }> {
   const byKey = new Map<string, { host: string; probe: ProbeSettings; proxies: string[] }>();
-  for (const rule of config.rules) {
-    const host = proxyHostOf(rule.proxy);
+  for (const proxy of config.rules.flatMap(targetsOf)) {
+    const host = proxyHostOf(proxy);
     const probe = probeOf(config, host);
     const key = targetKey(host, probe);
     const entry = byKey.get(key) ?? { host, probe, proxies: [] };
-    if (!entry.proxies.includes(rule.proxy)) entry.proxies.push(rule.proxy);
+    if (!entry.proxies.includes(proxy)) entry.proxies.push(proxy);
     byKey.set(key, entry);
   }
   return byKey;

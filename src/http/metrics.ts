@@ -1,6 +1,7 @@
 /**
- * Prometheus metrics. Label sets are bounded: endpoints, outcomes, decision reasons and the
- * registries that have rules (anything else is `other`); never a per-image or per-Pod label.
+ * Prometheus metrics. Label sets are bounded: endpoints, outcomes, decision reasons, the
+ * registries that have rules (anything else is `other`) and the configured proxy targets; never a
+ * per-image or per-Pod label.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
@@ -39,8 +40,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const images = new Counter({
     name: 'pullthrough_images_total',
-    help: 'Image fields decided, by endpoint, decision reason and upstream registry (registries without a rule are "other").',
-    labelNames: ['endpoint', 'reason', 'registry'] as const,
+    help: 'Image fields decided, by endpoint, decision reason, upstream registry (registries without a rule are "other") and the proxy target the image went to ("" when none).',
+    labelNames: ['endpoint', 'reason', 'registry', 'proxy'] as const,
     registers: [registry],
   });
   const reloads = new Counter({
@@ -61,20 +62,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeReview(endpoint, summary, seconds, knownRegistries) {
       requests.inc({ endpoint, result: summary.outcome });
       duration.observe({ endpoint }, seconds);
-      // One increment per (reason, registry) rather than per image: a 50-container Pod is one or two.
-      const tally = new Map<string, { reason: string; registry: string; count: number }>();
+      // One increment per (reason, registry, proxy) rather than per image: a 50-container Pod is one or two.
+      // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
+      const tally = new Map<string, { reason: string; registry: string; proxy: string; count: number }>();
       for (const { decision } of summary.images) {
         const registry =
           decision.registry !== undefined && knownRegistries.has(decision.registry)
             ? decision.registry
             : 'other';
-        const key = `${decision.reason} ${registry}`;
+        const proxy = decision.proxy ?? '';
+        const key = `${decision.reason} ${registry} ${proxy}`;
         const entry = tally.get(key);
-        if (entry === undefined) tally.set(key, { reason: decision.reason, registry, count: 1 });
+        if (entry === undefined) tally.set(key, { reason: decision.reason, registry, proxy, count: 1 });
         else entry.count += 1;
       }
-      for (const { reason, registry, count } of tally.values())
-        images.inc({ endpoint, reason, registry }, count);
+      for (const { reason, registry, proxy, count } of tally.values())
+        images.inc({ endpoint, reason, registry, proxy }, count);
     },
     observeFailure(endpoint, result, seconds) {
       requests.inc({ endpoint, result });

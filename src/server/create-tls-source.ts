@@ -83,6 +83,8 @@ export interface CreateTlsSourceDeps {
   log?: Logger;
   /** Self-managed only: a prepared `KubeConfig` (default: from the environment). */
   kubeConfig?: import('@kubernetes/client-node').KubeConfig;
+  /** The port `serve` listens on: the default self-signed CA file is per port. */
+  port?: number;
 }
 
 /**
@@ -105,6 +107,7 @@ export async function createTlsSource(
     const { source, caPath } = await selfSignedTlsSource({
       extraDnsNames: flags.tlsDns ?? [],
       ...(flags.tlsCaOut ? { caOutPath: flags.tlsCaOut } : {}),
+      ...(deps.port === undefined ? {} : { port: deps.port }),
       log,
     });
     return { source, mode, caPath };

@@ -3,7 +3,6 @@
  * (with hot reload), the fastify app and its listener, and an orderly shutdown. `serve` is a thin
  * flag parser around this; tests start a real HTTPS server through it on port 0.
  */
-import { readFile } from 'node:fs/promises';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +11,7 @@ import { createRuntime, type AdmissionRuntime } from '../admission/runtime.js';
 import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { watchConfig, type ConfigWatcher } from '../config/watch.js';
+import { targetsOf } from '../core/rewrite.js';
 import { buildApp } from '../http/app.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { createImageVerifier } from '../health/image-verifier.js';
@@ -48,7 +48,10 @@ export interface RunningServer {
 function describeConfig(config: Config): object {
   return {
     mode: config.mode,
-    rules: config.rules.map((rule) => `${rule.registry} -> ${rule.proxy}`),
+    rules: config.rules.map(
+      (rule) =>
+        `${rule.registry}${rule.match === undefined ? '' : ` (${rule.match.join(' ')})`} -> ${targetsOf(rule).join(' | ')}`,
+    ),
     pullSecrets: config.pullSecrets,
     excludedImages: config.exclude.images.length,
     excludedOwners: config.exclude.owners.length,
@@ -62,7 +65,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Starts the webhook and resolves once it listens. Throws ConfigError / TlsConfigError before listening. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.logger;
-  const config = await loadConfig(options.configPath);
+  const { config, text: configText } = await loadConfig(options.configPath);
   let runtime = createRuntime(config);
   const metrics = createMetrics();
 
@@ -70,7 +73,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const verifier = createImageVerifier({ config, logger: log.child({ component: 'verify' }) });
   const verifyImages = createImageVerification({ verifier, logger: log.child({ component: 'verify' }) });
 
-  const tls = await createTlsSource(options.tls, { log: log.child({ component: 'tls' }) });
+  const tls = await createTlsSource(options.tls, {
+    log: log.child({ component: 'tls' }),
+    port: options.port,
+  });
   let ready = false;
   const app = buildApp({
     runtime: () => runtime,
@@ -106,7 +112,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           );
         },
       },
-      { initialText: await readFile(path, 'utf8'), pollIntervalMs: options.configPollIntervalMs },
+      { initialText: configText, pollIntervalMs: options.configPollIntervalMs },
     );
   }
 

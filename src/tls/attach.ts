@@ -7,12 +7,35 @@ import type { TlsSource } from './tls-source.js';
 export const MIN_TLS_VERSION = 'TLSv1.2';
 
 /**
+ * AEAD suites only. TLS 1.3 has nothing else; for TLS 1.2, ECDHE (forward secrecy) with AES-GCM or
+ * ChaCha20-Poly1305, which every Go client (kube-apiserver) and current curl/OpenSSL offer. No CBC,
+ * no SHA-1 MAC, no static RSA key exchange.
+ */
+export const CIPHER_SUITES = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/**
  * The secure-context options for a material. Use it both when creating the server (fastify's `https`
  * option) and on reload: `setSecureContext` rebuilds the context from exactly what it is given, so the
  * two must not drift apart (a reload would otherwise silently drop `minVersion`).
  */
 export function secureContextOptions(material: TlsMaterial): SecureContextOptions {
-  return { cert: material.cert, key: material.key, minVersion: MIN_TLS_VERSION };
+  return {
+    cert: material.cert,
+    key: material.key,
+    minVersion: MIN_TLS_VERSION,
+    ciphers: CIPHER_SUITES,
+    honorCipherOrder: true,
+  };
 }
 
 /** Anything with `setSecureContext`: `https.Server`, `tls.Server`, or fastify's `server` when it is HTTPS. */

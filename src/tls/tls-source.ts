@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { silentLogger, type Logger } from '../platform/logger.js';
@@ -234,9 +235,36 @@ class FileTlsSource implements TlsSource {
   }
 }
 
-/** Where the self-signed CA goes when `--tls-ca-out` is not given: `$TMPDIR/pullthrough-ca.crt`. */
-export function defaultCaOutPath(): string {
-  return join(tmpdir(), 'pullthrough-ca.crt');
+/**
+ * Where the self-signed CA goes when `--tls-ca-out` is not given: one file per port
+ * (`$TMPDIR/pullthrough-ca-8443.crt`), or per process when the port is chosen by the system, so a
+ * second instance never overwrites the first one's CA.
+ */
+export function defaultCaOutPath(port?: number): string {
+  const instance = port === undefined || port === 0 ? `pid${process.pid}` : String(port);
+  return join(tmpdir(), `pullthrough-ca-${instance}.crt`);
+}
+
+/**
+ * Writes `text` to `path` atomically through a temporary file in the same directory. The temporary
+ * name is unpredictable and created exclusively (O_EXCL: a file or symlink planted there makes the
+ * open fail instead of being followed), and `rename` replaces a link at `path` rather than writing
+ * through it.
+ */
+export async function writeFileAtomically(path: string, text: string, mode: number): Promise<void> {
+  const tmp = `${path}.${randomBytes(12).toString('hex')}.tmp`;
+  const handle = await open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
 }
 
 /**
@@ -244,7 +272,7 @@ export function defaultCaOutPath(): string {
  * writes the CA to `caOutPath` (atomically, so a reader never sees half a file) and serves the leaf.
  */
 export async function selfSignedTlsSource(
-  opts: { extraDnsNames?: readonly string[]; caOutPath?: string; log?: Logger } = {},
+  opts: { extraDnsNames?: readonly string[]; caOutPath?: string; port?: number; log?: Logger } = {},
 ): Promise<{ source: TlsSource; caPath: string }> {
   const log = opts.log ?? silentLogger;
   // Loaded on this path only: certificate generation is the heaviest import, and the file and
@@ -253,11 +281,9 @@ export async function selfSignedTlsSource(
   const { ca, material } = await createSelfSignedServing(
     opts.extraDnsNames ? { extraDnsNames: opts.extraDnsNames } : {},
   );
-  const caPath = resolve(opts.caOutPath ?? defaultCaOutPath());
+  const caPath = resolve(opts.caOutPath ?? defaultCaOutPath(opts.port));
   await mkdir(dirname(caPath), { recursive: true });
-  const tmp = `${caPath}.${process.pid}.tmp`;
-  await writeFile(tmp, ca.cert, { mode: 0o644 });
-  await rename(tmp, caPath);
+  await writeFileAtomically(caPath, ca.cert, 0o644);
   log.info({ caPath }, 'self-signed certificate created; trust this CA file to call the webhook');
   return { source: staticTlsSource(material), caPath };
 }

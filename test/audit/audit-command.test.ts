@@ -81,6 +81,7 @@ describe('pullthrough audit -f', () => {
       image: 'docker.io/library/busybox:1.31.1',
       result: 'harbor.ingress.local/proxy_cache/library/busybox:1.31.1',
       reason: 'rewritten',
+      proxy: 'harbor.ingress.local/proxy_cache',
       wouldRewrite: true,
       mode: 'enforce',
       normalized: 'docker.io/library/busybox:1.31.1',

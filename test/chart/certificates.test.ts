@@ -82,7 +82,7 @@ describe('self-managed certificates (the default)', () => {
     });
   });
 
-  it('lets the server read and write only its own Secret, and create Secrets without a name restriction', () => {
+  it('lets the server read and write only its own Secret, and create none (the placeholder is the one it fills)', () => {
     const role = one<V1Role>(manifests, 'Role', fullname);
     expect(role.rules).toEqual([
       {
@@ -91,8 +91,8 @@ describe('self-managed certificates (the default)', () => {
         resourceNames: [`${fullname}-tls`],
         verbs: ['get', 'update'],
       },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
+    expect(one<V1Secret>(manifests, 'Secret', `${fullname}-tls`).type).toBe('Opaque');
   });
 
   it('lets the server get and patch only this release’s MutatingWebhookConfiguration', () => {

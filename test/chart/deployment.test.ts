@@ -141,7 +141,13 @@ describe('the Deployment with default values', () => {
   });
 
   it('puts every namespaced object in the release namespace, so helm template | kubectl apply works', () => {
-    const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'];
+    const clusterScoped = [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'MutatingWebhookConfiguration',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ];
     for (const manifest of manifests) {
       expect(manifest.metadata.namespace, manifest.kind).toBe(
         clusterScoped.includes(manifest.kind) ? undefined : namespace,

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/config.js';
 import { installHelm, installTimeout, render, renderError } from './render.js';
 
 let helm: string;
@@ -160,6 +161,27 @@ describe('values.schema.json', () => {
       values: { secretSync: { replicaCount: 0 } },
       message: "at '/secretSync/replicaCount': minimum: got 0, want 1",
     },
+    {
+      name: 'a rule with both proxy and proxies',
+      values: {
+        config: {
+          rules: [{ registry: 'docker.io', proxy: 'a.example.com/x', proxies: ['b.example.com/y'] }],
+        },
+      },
+      message: "at '/config/rules/0'",
+    },
+    {
+      name: 'a failover target with a scheme',
+      values: { config: { rules: [{ registry: 'docker.io', proxies: ['https://a.example.com/x'] }] } },
+      message: "at '/config/rules/0/proxies/0'",
+    },
+    {
+      name: 'a stripPrefix without its trailing slash',
+      values: {
+        config: { rules: [{ registry: 'docker.io', proxy: 'a.example.com/x', stripPrefix: 'library' }] },
+      },
+      message: "at '/config/rules/0/stripPrefix'",
+    },
   ])('rejects $name with a message naming the value', async ({ values, message }) => {
     const stderr = await renderError(helm, { values });
     expect(stderr).toContain("values don't meet the specifications of the schema");
@@ -237,6 +259,24 @@ describe('values.schema.json', () => {
         },
       }),
     ).resolves.not.toEqual([]);
+  });
+});
+
+describe('rule targets of every cache shape', () => {
+  it('accepts a root-mounted cache, match routing, failover and stripPrefix, and the server accepts the file', async () => {
+    const rules = [
+      { registry: 'docker.io', match: ['docker.io/bitnami/*'], proxy: 'harbor.example.com/bitnami_cache' },
+      { registry: 'docker.io', proxies: ['harbor.example.com/proxy_cache', 'mirror.local:5000'] },
+      {
+        registry: 'ghcr.io',
+        proxy: 'gitlab.example.com/g/dependency_proxy/containers',
+        stripPrefix: 'acme/',
+      },
+    ];
+    const manifests = await render(helm, { values: { config: { rules } } });
+    const configMap = manifests.find((manifest) => manifest.kind === 'ConfigMap') as
+      { data: Record<string, string> } | undefined;
+    expect(parseConfig(configMap!.data['config.yaml']!, 'the rendered ConfigMap').rules).toEqual(rules);
   });
 });
 

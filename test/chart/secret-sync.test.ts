@@ -207,6 +207,8 @@ describe('secretSync on', () => {
       'RoleBinding',
       'RoleBinding',
       'ServiceAccount',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
     ]);
     for (const m of added)
       expect(m.metadata.labels?.['app.kubernetes.io/component'], m.kind).toBe('secret-sync');

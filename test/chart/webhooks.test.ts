@@ -134,13 +134,13 @@ describe('every webhook', () => {
     }
   });
 
-  it('matches Pod CREATE and the UPDATE of the ephemeralcontainers subresource, nothing else', () => {
+  it('matches Pod CREATE, Pod UPDATE (narrowed by matchConditions) and the UPDATE of ephemeralcontainers, nothing else', () => {
     for (const hook of config.webhooks ?? []) {
       expect(hook.rules).toEqual([
         {
           apiGroups: [''],
           apiVersions: ['v1'],
-          operations: ['CREATE'],
+          operations: ['CREATE', 'UPDATE'],
           resources: ['pods'],
           scope: 'Namespaced',
         },
@@ -227,16 +227,59 @@ describe('webhook values', () => {
   });
 });
 
-describe('the mirror-pod matchCondition', () => {
+describe('the mirror-pod and image-changed matchConditions', () => {
   const mirrorPodCondition = {
     name: 'not-a-mirror-pod',
     expression:
       "!has(object.metadata.annotations) || !('kubernetes.io/config.mirror' in object.metadata.annotations)",
   };
+  // Its behaviour against a real API server is in test/e2e (a label update never reaches the webhook).
+  const imageChangedCondition = {
+    name: 'image-changed-on-update',
+    expression: [
+      "request.operation != 'UPDATE'",
+      '|| object.spec.containers.map(c, c.image) != oldObject.spec.containers.map(c, c.image)',
+      '|| (has(object.spec.initContainers) ? object.spec.initContainers.map(c, c.image) : [])',
+      '!= (has(oldObject.spec.initContainers) ? oldObject.spec.initContainers.map(c, c.image) : [])',
+      '|| (has(object.spec.ephemeralContainers) ? object.spec.ephemeralContainers.map(c, c.name) : [])',
+      '!= (has(oldObject.spec.ephemeralContainers) ? oldObject.spec.ephemeralContainers.map(c, c.name) : [])',
+    ].join(' '),
+  };
+
+  it.each(['1.30.0', '1.34.0'])(
+    'registers Pod UPDATE on every webhook for Kubernetes %s',
+    async (kubeVersion) => {
+      const config = webhookConfiguration(await render(helm, { kubeVersion }));
+      for (const hook of config.webhooks ?? []) {
+        expect(hook.rules?.[0]?.operations).toEqual(['CREATE', 'UPDATE']);
+        expect(hook.rules?.[1]).toMatchObject({
+          operations: ['UPDATE'],
+          resources: ['pods/ephemeralcontainers'],
+        });
+      }
+    },
+  );
+
+  it.each([
+    { name: 'Kubernetes 1.29', kubeVersion: '1.29.5', values: {} },
+    {
+      name: 'matchConditions disabled',
+      kubeVersion: '1.34.0',
+      values: { webhook: { matchConditions: { enabled: false } } },
+    },
+  ])(
+    'leaves Pod UPDATE out with $name: unfiltered, every label change would call the webhook',
+    async ({ kubeVersion, values }) => {
+      const config = webhookConfiguration(await render(helm, { kubeVersion, values }));
+      for (const hook of config.webhooks ?? []) expect(hook.rules?.[0]?.operations).toEqual(['CREATE']);
+    },
+  );
 
   it.each(['1.30.0', '1.34.0'])('is rendered on every webhook for Kubernetes %s', async (kubeVersion) => {
     const config = webhookConfiguration(await render(helm, { kubeVersion }));
-    for (const hook of config.webhooks ?? []) expect(hook.matchConditions).toEqual([mirrorPodCondition]);
+    for (const hook of config.webhooks ?? []) {
+      expect(hook.matchConditions).toEqual([mirrorPodCondition, imageChangedCondition]);
+    }
   });
 
   it('is left out for Kubernetes 1.29, where matchConditions are not GA', async () => {

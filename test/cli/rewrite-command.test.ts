@@ -47,6 +47,7 @@ describe('pullthrough rewrite', () => {
         output: 'harbor.ingress.local/proxy_cache/library/busybox:1.36',
         rewritten: true,
         reason: 'rewritten',
+        proxy: 'harbor.ingress.local/proxy_cache',
         error: null,
       },
       {
@@ -55,6 +56,7 @@ describe('pullthrough rewrite', () => {
         output: 'UPPER',
         rewritten: false,
         reason: 'invalid',
+        proxy: null,
         error: 'invalid reference format: repository name (library/UPPER) must be lowercase',
       },
     ]);
@@ -90,6 +92,46 @@ describe('pullthrough rewrite', () => {
     const missing = await run(['rewrite', '-c', join(dir, 'none.yaml'), 'nginx']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('cannot read the file');
+  });
+
+  it('follows routing, root-mounted caches and stripPrefix from --config, and names the target in --json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pt-cli-'));
+    writeFileSync(
+      join(dir, 'caches.yaml'),
+      `rules:
+  - {registry: docker.io, match: ["docker.io/bitnami/*"], proxy: harbor.example.com/bitnami_cache}
+  - {registry: docker.io, proxies: ["mirror.local:5000", harbor.example.com/hub]}
+  - {registry: ghcr.io, proxy: gitlab.example.com/g/dependency_proxy/containers, stripPrefix: acme/}
+`,
+    );
+    const config = join(dir, 'caches.yaml');
+    expect(
+      (await run(['rewrite', '-c', config, 'bitnami/redis:7.4', 'httpd', 'ghcr.io/acme/api:2'])).stdout,
+    ).toBe(
+      [
+        'harbor.example.com/bitnami_cache/bitnami/redis:7.4',
+        'mirror.local:5000/library/httpd:latest',
+        'gitlab.example.com/g/dependency_proxy/containers/api:2',
+        '',
+      ].join('\n'),
+    );
+    const json = await run([
+      'rewrite',
+      '-c',
+      config,
+      '--json',
+      'mirror.local:5000/library/httpd:latest',
+      'httpd',
+    ]);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toMatchObject([
+      { reason: 'already-proxied', proxy: null },
+      { reason: 'rewritten', proxy: 'mirror.local:5000' },
+    ]);
   });
 
   it('has --help for the command and for the CLI, and rejects unknown flags and commands', async () => {

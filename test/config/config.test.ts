@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, parseConfig, probeOf, proxyHostOf } from '../../src/config/config.js';
 
+const PROXY_FORMAT =
+  'must be host[:port] (a cache serving its upstream at the root) or host[:port]/path (e.g. harbor.example.com/proxy_cache): no scheme, a host with a dot or a port (or localhost), a lowercase path';
+
 function issuesOf(text: string): string[] {
   try {
     parseConfig(text, 'test.yaml');
@@ -216,8 +219,8 @@ verify:
 `,
       'test.yaml',
     );
-    expect(probeOf(config, proxyHostOf(config.rules[0]!.proxy)).url).toBe('https://h.local/api/v2.0/health');
-    expect(probeOf(config, proxyHostOf(config.rules[2]!.proxy))).toEqual({
+    expect(probeOf(config, proxyHostOf(config.rules[0]!.proxy!)).url).toBe('https://h.local/api/v2.0/health');
+    expect(probeOf(config, proxyHostOf(config.rules[2]!.proxy!))).toEqual({
       url: 'https://other.local:8443/v2/',
       caFile: undefined,
       insecureSkipVerify: false,
@@ -256,32 +259,34 @@ describe('bad configuration files are rejected with every problem by path', () =
       text: 'mode: dry-run\n',
       issues: ['mode: must be one of enforce, audit, got string "dry-run"'],
     },
-    { name: 'an empty rule list', text: 'rules: []\n', issues: ['rules: at least one rule is required'] },
+    { name: 'an empty rule list', text: 'rules: []\n', issues: ['rules: must list at least 1 item'] },
     {
       name: 'a rule without proxy and with a registry that is not a host',
       text: 'rules: [{registry: dockerhub}]\n',
       issues: [
+        'rules[0]: needs one of: proxy, proxies',
         'rules[0].registry: "dockerhub" is not a registry host (expected a host name with a dot or a port, localhost, or an IP, e.g. docker.io, quay.io, localhost:5000)',
-        'rules[0].proxy: must be a non-empty string, got nothing',
       ],
     },
     {
-      name: 'a proxy with a scheme, one without a project, one with uppercase',
+      name: 'a proxy with a scheme, one with a dotless host, one with uppercase',
       text: `rules:
   - {registry: docker.io, proxy: "https://harbor.local/dh"}
-  - {registry: quay.io, proxy: harbor.local}
+  - {registry: quay.io, proxy: harbor/quay}
   - {registry: ghcr.io, proxy: harbor.local/GHCR}
 `,
       issues: [
-        'rules[0].proxy: "https://harbor.local/dh" must not have a scheme; write host[:port]/project',
-        'rules[1].proxy: "harbor.local" must be host[:port]/project with a lowercase project path (e.g. harbor.example.com/proxy_cache)',
-        'rules[2].proxy: "harbor.local/GHCR" must be host[:port]/project with a lowercase project path (e.g. harbor.example.com/proxy_cache)',
+        `rules[0].proxy: "https://harbor.local/dh" ${PROXY_FORMAT}`,
+        `rules[1].proxy: "harbor/quay" ${PROXY_FORMAT}`,
+        `rules[2].proxy: "harbor.local/GHCR" ${PROXY_FORMAT}`,
       ],
     },
     {
       name: 'two rules for one registry',
       text: 'rules: [{registry: docker.io, proxy: a.local/x}, {registry: index.docker.io, proxy: b.local/y}]\n',
-      issues: ['rules[1].registry: "docker.io" already has a rule; one rule per registry'],
+      issues: [
+        'rules[1].registry: this rule can never apply: rules[0] already takes every docker.io image (it has no match); put narrower rules first',
+      ],
     },
     {
       name: 'bad and duplicate secret names',
@@ -296,9 +301,9 @@ describe('bad configuration files are rejected with every problem by path', () =
       name: 'an exclusion without a registry, an owner without kind, an unknown exclusion key',
       text: 'exclude: {images: [postgres], owners: [{apiGroup: apps}], labels: []}\n',
       issues: [
-        'exclude.labels: unknown key (expected one of: images, owners)',
         'exclude.images[0]: "postgres" must start with a registry: patterns match normalized references such as docker.io/library/postgres:16',
         'exclude.owners[0].kind: must be a non-empty string, got nothing',
+        'exclude.labels: unknown key (expected one of: images, owners)',
       ],
     },
     {
@@ -312,12 +317,12 @@ describe('bad configuration files are rejected with every problem by path', () =
   periodSeconds: 5
 `,
       issues: [
-        'health.periodSeconds: unknown key (expected one of: enabled, intervalSeconds, timeoutSeconds, failureThreshold, successThreshold)',
         'health.enabled: must be true or false, got string "yes"',
         'health.intervalSeconds: must be a number from 0.05 to 3600, got number 0',
         'health.timeoutSeconds: must be a number from 0.05 to 60, got number 120',
         'health.failureThreshold: must be an integer from 1 to 100, got number 1.5',
         'health.successThreshold: must be an integer from 1 to 100, got number -1',
+        'health.periodSeconds: unknown key (expected one of: enabled, intervalSeconds, timeoutSeconds, failureThreshold, successThreshold)',
       ],
     },
     {
@@ -334,12 +339,12 @@ describe('bad configuration files are rejected with every problem by path', () =
   - {registry: gcr.io, proxy: d.local/x, probe: {path: /v2/, insecureSkipVerify: 1, caFile: ""}}
 `,
       issues: [
-        'rules[0].probe.url: "not a url" is not a URL (expected e.g. https://harbor.example.com/api/v2.0/health)',
-        'rules[1].probe.url: "ftp://b.local/v2/" must be an https:// or http:// URL',
+        'rules[0].probe.url: "not a url" must be an https:// or http:// URL (e.g. https://harbor.example.com/api/v2.0/health)',
+        'rules[1].probe.url: "ftp://b.local/v2/" must be an https:// or http:// URL (e.g. https://harbor.example.com/api/v2.0/health)',
         'rules[2].probe.url: must not carry credentials',
         'rules[3].probe.path: unknown key (expected one of: url, caFile, insecureSkipVerify)',
-        'rules[3].probe.caFile: must be a non-empty string, got string ""',
         'rules[3].probe.insecureSkipVerify: must be true or false, got number 1',
+        'rules[3].probe.caFile: must be a non-empty string, got string ""',
       ],
     },
     {
@@ -364,19 +369,20 @@ describe('bad configuration files are rejected with every problem by path', () =
   insecure: true
 `,
       issues: [
-        'verify.insecure: unknown key (expected one of: enabled, credentialsSecret, credentialsFile, ttlSeconds, budgetMilliseconds, caFile, insecureSkipVerify)',
-        'verify.credentialsSecret.namespace: "Pullthrough" is not a valid namespace (lowercase RFC 1123 label)',
         'verify: set credentialsSecret or credentialsFile, not both',
+        'verify.credentialsSecret.namespace: "Pullthrough" is not a valid namespace (lowercase RFC 1123 label)',
+        'verify.credentialsSecret.name: "regcred_harbor" is not a valid Secret name (lowercase RFC 1123 subdomain)',
         'verify.ttlSeconds: must be a number from 1 to 86400, got number 0',
         'verify.budgetMilliseconds: must be an integer from 1 to 10000, got number 60000',
+        'verify.insecure: unknown key (expected one of: enabled, credentialsSecret, credentialsFile, ttlSeconds, budgetMilliseconds, caFile, insecureSkipVerify)',
       ],
     },
     {
       name: 'a credentials Secret without a namespace and with a bad name',
       text: 'verify: {credentialsSecret: {name: "Reg Cred"}}\n',
       issues: [
-        'verify.credentialsSecret.namespace: must be a non-empty string, got nothing',
         'verify.credentialsSecret.name: "Reg Cred" is not a valid Secret name (lowercase RFC 1123 subdomain)',
+        'verify.credentialsSecret.namespace: must be a non-empty string, got nothing',
       ],
     },
     {
@@ -393,5 +399,143 @@ describe('bad configuration files are rejected with every problem by path', () =
     expect(() => parseConfig('mode: x\nrules: 3\n', '/etc/pullthrough/config.yaml')).toThrow(
       'invalid configuration in /etc/pullthrough/config.yaml:\n  - mode: must be one of enforce, audit, got string "x"\n  - rules: must be a list, got number 3',
     );
+  });
+});
+
+describe('rule targets: root-mounted caches, routing, failover, a stripped namespace', () => {
+  it('reads every target shape and keeps rule order', () => {
+    const config = parseConfig(
+      `rules:
+  - {registry: docker.io, match: ["docker.io/bitnami/*"], proxy: harbor.example.com/bitnami_cache}
+  - {registry: docker.io, proxies: [harbor.example.com/proxy_cache, "mirror.local:5000"]}
+  - {registry: ghcr.io, proxy: "ghcr-mirror.local", stripPrefix: acme/, match: ["ghcr.io/acme/*"]}
+`,
+      'test.yaml',
+    );
+    expect(config.rules).toEqual([
+      { registry: 'docker.io', match: ['docker.io/bitnami/*'], proxy: 'harbor.example.com/bitnami_cache' },
+      { registry: 'docker.io', proxies: ['harbor.example.com/proxy_cache', 'mirror.local:5000'] },
+      { registry: 'ghcr.io', proxy: 'ghcr-mirror.local', stripPrefix: 'acme/', match: ['ghcr.io/acme/*'] },
+    ]);
+  });
+
+  it('normalizes a proxy written with index.docker.io to docker.io, as images are parsed', () => {
+    const config = parseConfig(
+      'rules: [{registry: quay.io, proxy: index.docker.io/mirror}, {registry: ghcr.io, proxies: [index.docker.io/ghcr]}]\n',
+      'test.yaml',
+    );
+    expect(config.rules.map((rule) => rule.proxy ?? rule.proxies)).toEqual([
+      'docker.io/mirror',
+      ['docker.io/ghcr'],
+    ]);
+  });
+
+  it('gives the probe of a root-mounted cache its host', () => {
+    const config = parseConfig(
+      'rules: [{registry: docker.io, proxy: "mirror.local:5000", probe: {}}]\n',
+      'x',
+    );
+    expect(probeOf(config, 'mirror.local:5000').url).toBe('https://mirror.local:5000/v2/');
+  });
+
+  const bad: { name: string; text: string; issues: string[] }[] = [
+    {
+      name: 'a registry with uppercase letters never matches, so it is rejected with the fix',
+      text: 'rules: [{registry: Docker.IO, proxy: harbor.local/dh}]\n',
+      issues: [
+        'rules[0].registry: "Docker.IO" must be lowercase: rules match the registry as images are normalized (e.g. docker.io), so this rule would never apply; write "docker.io"',
+      ],
+    },
+    {
+      name: 'proxy and proxies together',
+      text: 'rules: [{registry: docker.io, proxy: a.local/x, proxies: [b.local/y]}]\n',
+      issues: ['rules[0]: set only one of: proxy, proxies'],
+    },
+    {
+      name: 'an empty failover list, a repeated target, a target with a scheme',
+      text: `rules:
+  - {registry: docker.io, proxies: []}
+  - {registry: quay.io, proxies: [a.local/q, a.local/q]}
+  - {registry: ghcr.io, proxies: ["https://a.local/g"]}
+`,
+      issues: [
+        'rules[0].proxies: must list at least 1 item',
+        'rules[1].proxies[1]: "a.local/q" is listed twice',
+        `rules[2].proxies[0]: "https://a.local/g" ${PROXY_FORMAT}`,
+      ],
+    },
+    {
+      name: 'a rule with the same globs as an earlier one for the registry',
+      text: `rules:
+  - {registry: docker.io, match: ["docker.io/bitnami/*"], proxy: a.local/b}
+  - {registry: docker.io, match: ["docker.io/bitnami/*"], proxy: a.local/c}
+  - {registry: docker.io, proxy: a.local/d}
+`,
+      issues: [
+        'rules[1].registry: this rule can never apply: rules[0] already matches every repository this rule matches',
+      ],
+    },
+    {
+      name: 'a narrowed rule after the catch-all of its registry',
+      text: `rules:
+  - {registry: docker.io, proxy: a.local/d}
+  - {registry: docker.io, match: ["docker.io/bitnami/*"], proxy: a.local/b}
+`,
+      issues: [
+        'rules[1].registry: this rule can never apply: rules[0] already takes every docker.io image (it has no match); put narrower rules first',
+      ],
+    },
+    {
+      name: 'a match glob for another registry, and one without the registry',
+      text: 'rules: [{registry: docker.io, match: ["quay.io/x/*", "bitnami/*", "*/bitnami/*", "docker.io/*"], proxy: a.local/b}]\n',
+      issues: [
+        'rules[0].match[0]: "quay.io/x/*" can never match: this rule only sees docker.io images, and match globs are over the normalized repository, e.g. docker.io/team/app',
+        'rules[0].match[1]: "bitnami/*" can never match: this rule only sees docker.io images, and match globs are over the normalized repository, e.g. docker.io/team/app',
+      ],
+    },
+    {
+      name: 'proxies of two registries that overlap',
+      text: `rules:
+  - {registry: docker.io, proxy: h.local/a}
+  - {registry: quay.io, proxy: h.local/a/quay}
+  - {registry: ghcr.io, proxy: "m.local:5000"}
+  - {registry: gcr.io, proxies: [h.local/gcr, "m.local:5000/gcr"]}
+`,
+      issues: [
+        'rules[1].proxy: "h.local/a/quay" overlaps "h.local/a" (rules[0], docker.io): one proxy path cannot hold the images of two upstream registries',
+        'rules[3].proxies[1]: "m.local:5000/gcr" overlaps "m.local:5000" (rules[2], ghcr.io): one proxy path cannot hold the images of two upstream registries',
+      ],
+    },
+    {
+      name: 'a root-mounted cache that is also an upstream registry',
+      text: `rules:
+  - {registry: docker.io, proxy: "mirror.local:5000"}
+  - {registry: "mirror.local:5000", proxy: harbor.local/mirror}
+`,
+      issues: [
+        'rules[0].proxy: "mirror.local:5000" is a root proxy (images on it count as already proxied) and the registry of rules[1]; a host cannot be both',
+      ],
+    },
+    {
+      name: 'a stripPrefix that is not a path ending in a slash',
+      text: 'rules: [{registry: docker.io, proxy: a.local/b, stripPrefix: library}]\n',
+      issues: [
+        'rules[0].stripPrefix: "library" must be a lowercase repository path ending in "/" (e.g. library/)',
+      ],
+    },
+    {
+      name: 'semantic problems are listed with schema problems elsewhere in the same file',
+      text: `rules:
+  - {registry: Quay.io, proxy: a.local/q}
+pullSecrets: [Bad]
+`,
+      issues: [
+        'rules[0].registry: "Quay.io" must be lowercase: rules match the registry as images are normalized (e.g. docker.io), so this rule would never apply; write "quay.io"',
+        'pullSecrets[0]: "Bad" is not a valid Secret name (lowercase RFC 1123 subdomain)',
+      ],
+    },
+  ];
+  it.each(bad)('rejects $name', ({ text, issues }) => {
+    expect(issuesOf(text)).toEqual(issues);
   });
 });

@@ -219,3 +219,132 @@ describe('unknown fields', () => {
     expect(patched.spec.futureField).toEqual({ a: 1 });
   });
 });
+
+describe('Pod updates that change an image (kubectl set image pod/...)', () => {
+  const original = `${H}/library/nginx:1.26`;
+  const running = () => ({
+    metadata: {
+      name: 'web',
+      labels: { app: 'web' },
+      annotations: { 'pullthrough.io/original-images': JSON.stringify({ 'containers/web': 'nginx:1.26' }) },
+    },
+    spec: {
+      imagePullSecrets: [{ name: 'regcred-harbor' }],
+      initContainers: [{ name: 'init', image: `${H}/library/busybox:1.36` }],
+      containers: [
+        { name: 'web', image: original },
+        { name: 'sidecar', image: 'quay.io/prometheus/node-exporter:v1.8.2' },
+      ],
+    },
+  });
+  const update = (old: unknown) => ({ kind: 'update', oldPod: old }) as const;
+
+  it('rewrites the changed image and records the new original, touching nothing else', () => {
+    const old = running();
+    const pod = running();
+    pod.spec.containers[0]!.image = 'nginx:1.27';
+    const mutation = mutatePod(pod, settings(), update(old));
+    expect(mutation.patch).toEqual([
+      { op: 'replace', path: '/spec/containers/0/image', value: `${H}/library/nginx:1.27` },
+      {
+        op: 'replace',
+        path: '/metadata/annotations/pullthrough.io~1original-images',
+        value: JSON.stringify({ 'containers/web': 'nginx:1.27' }),
+      },
+    ]);
+    expect(mutation.images.map((image) => image.name)).toEqual(['web']);
+    expect(mutation.warnings).toEqual([]);
+  });
+
+  it('rewrites a changed init container image too', () => {
+    const old = running();
+    const pod = running();
+    pod.spec.initContainers[0]!.image = 'busybox:1.37';
+    const mutation = mutatePod(pod, settings(), update(old));
+    expect(mutation.patch[0]).toEqual({
+      op: 'replace',
+      path: '/spec/initContainers/0/image',
+      value: `${H}/library/busybox:1.37`,
+    });
+  });
+
+  it('leaves the image and warns when the Pod lacks the pull secret, which cannot be added', () => {
+    const old = running();
+    const pod = running();
+    old.spec.imagePullSecrets = [];
+    pod.spec.imagePullSecrets = [];
+    pod.spec.containers[0]!.image = 'nginx:1.27';
+    const mutation = mutatePod(pod, settings(), update(old));
+    expect(mutation.patch).toEqual([]);
+    expect(mutation.images[0]!.decision).toMatchObject({
+      input: 'nginx:1.27',
+      output: 'nginx:1.27',
+      rewritten: false,
+      reason: 'pull-secret-missing',
+    });
+    expect(mutation.warnings).toEqual([
+      `containers/web: image "nginx:1.27" left as written: the Pod lacks imagePullSecrets regcred-harbor that ${H} needs, and they cannot be added to a running Pod; recreate the Pod to use the proxy`,
+    ]);
+  });
+
+  it("checks the secrets of the image's own rule", () => {
+    const config = parseConfig(
+      `rules:
+  - {registry: docker.io, proxy: "${H}"}
+  - {registry: quay.io, proxy: harbor.local/quay, pullSecrets: [regcred-quay]}
+`,
+      'test.yaml',
+    );
+    const old = running();
+    const pod = running();
+    pod.spec.containers[1]!.image = 'quay.io/prometheus/node-exporter:v1.9.0';
+    const mutation = mutatePod(pod, settings(config), update(old));
+    expect(mutation.patch).toEqual([]);
+    expect(mutation.images[0]!.decision.reason).toBe('pull-secret-missing');
+    pod.spec.imagePullSecrets.push({ name: 'regcred-quay' });
+    expect(mutatePod(pod, settings(config), update(old)).patch[0]).toEqual({
+      op: 'replace',
+      path: '/spec/containers/1/image',
+      value: 'harbor.local/quay/prometheus/node-exporter:v1.9.0',
+    });
+  });
+
+  it('yields an empty patch for an update that changes no image (labels only)', () => {
+    const old = running();
+    const pod = running();
+    pod.metadata.labels.app = 'web-2';
+    const mutation = mutatePod(pod, settings(), update(old));
+    expect(mutation).toMatchObject({ patch: [], images: [], warnings: [] });
+  });
+
+  it('never rewrites an unchanged image that is not proxied (that would restart its container)', () => {
+    const old = running();
+    old.spec.containers[0]!.image = 'nginx:1.26';
+    const pod = structuredClone(old);
+    pod.metadata.labels.app = 'web-2';
+    expect(mutatePod(pod, settings(), update(old)).patch).toEqual([]);
+  });
+
+  it('sees its own earlier rewrite on re-invocation and changes nothing', () => {
+    const old = running();
+    const pod = running();
+    pod.spec.containers[0]!.image = `${H}/library/nginx:1.27`;
+    const mutation = mutatePod(pod, settings(), update(old));
+    expect(mutation.patch).toEqual([]);
+    expect(mutation.images[0]!.decision.reason).toBe('already-proxied');
+  });
+
+  it('does nothing without an old object to compare with', () => {
+    const pod = running();
+    pod.spec.containers[0]!.image = 'nginx:1.27';
+    expect(mutatePod(pod, settings(), update(undefined)).images).toEqual([]);
+  });
+
+  it('leaves an opted-out Pod alone on update as on create', () => {
+    const old = running();
+    const pod = running();
+    (pod.metadata.labels as Record<string, string>)['pullthrough.io/rewrite'] = 'disabled';
+    pod.spec.containers[0]!.image = 'nginx:1.27';
+    expect(mutatePod(pod, settings(), update(old))).toMatchObject({ skipped: 'opt-out-label', patch: [] });
+  });
+});

@@ -166,3 +166,20 @@ export function containerLog(env: E2eEnv, p: any, container: string): string {
     .map((line) => line.split(' ').slice(3).join(' '))
     .join('\n');
 }
+
+/**
+ * Manifest requests containerd made straight to the upstream registry as Docker Hub's mirror (its
+ * hosts.toml adds `?ns=docker.io`; the proxy cache's own upstream requests do not): pulls that did
+ * not go through the cache.
+ */
+export function directPulls(env: E2eEnv, repository: string): string[] {
+  return readFileSync(join(env.E2E_LOG_DIR, 'upstream-registry.log'), 'utf8')
+    .split('\n')
+    .filter(
+      (line) =>
+        line.includes(`/v2/${repository}/manifests/`) &&
+        line.includes('ns=docker.io') &&
+        line.includes('"containerd/') &&
+        / 200 /.test(line),
+    );
+}

@@ -291,7 +291,8 @@ describe('self-managed certificates against the real API server', () => {
     expect(await can('-n', ns, 'update', `secret/${fullname}-tls`)).toBe('yes');
     expect(await can('-n', ns, 'get', 'secret/some-other-secret')).toBe('no');
     expect(await can('-n', ns, 'list', 'secrets')).toBe('no');
-    expect(await can('-n', ns, 'create', 'secrets')).toBe('yes'); // documented: create cannot be scoped by name
+    // No create: it cannot be scoped by name, and the chart's placeholder is the Secret the server fills.
+    expect(await can('-n', ns, 'create', 'secrets')).toBe('no');
     expect(await can('-n', appNs, 'create', 'secrets')).toBe('no');
     expect(await can('patch', `mutatingwebhookconfiguration/${fullname}`)).toBe('yes');
     expect(await can('patch', 'mutatingwebhookconfiguration/someone-else')).toBe('no');
@@ -321,7 +322,7 @@ describe('self-managed certificates against the real API server', () => {
     cleanups.push(() => manager.close());
 
     // The server as `serve` wires it, with this manager as its certificate source.
-    const config = await loadConfig(configFile);
+    const { config } = await loadConfig(configFile);
     const runtime = createRuntime(config);
     const app = buildApp({
       runtime: () => runtime,

@@ -682,6 +682,8 @@ export interface PullthroughOptions extends InstallOptions {
   /** Put the recording proxy in front (default true). Off: the configuration calls the webhook directly. */
   capture?: boolean;
   logLevel?: string;
+  /** The chart's `config` value; default {@link e2eConfigValues}. */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -704,6 +706,7 @@ export class Pullthrough {
   readonly dir: string;
   #generation = 0;
   #installed: Required<InstallOptions> | undefined;
+  #config: Record<string, unknown> | undefined;
 
   private constructor(init: {
     env: E2eEnv;
@@ -752,7 +755,7 @@ export class Pullthrough {
       const rendered = parseManifests(
         await helmTemplate(env, release, releaseNamespace, {
           mode: opts.mode ?? 'enforce',
-          config: e2eConfigValues(env),
+          config: opts.config ?? e2eConfigValues(env),
         }),
       );
       const configMap = rendered.find((m) => m.kind === 'ConfigMap') as any;
@@ -771,6 +774,7 @@ export class Pullthrough {
         namespaces,
         dir,
       });
+      pt.#config = opts.config;
       await pt.install(opts);
       return pt;
     } catch (err) {
@@ -805,7 +809,7 @@ export class Pullthrough {
     const text = await helmTemplate(this.env, this.release, this.releaseNamespace, {
       scope: values.scope,
       mode: values.mode,
-      config: e2eConfigValues(this.env),
+      config: this.#config ?? e2eConfigValues(this.env),
       webhook: {
         url,
         caBundle: Buffer.from(caPem).toString('base64'),

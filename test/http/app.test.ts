@@ -197,10 +197,39 @@ describe('probes, metrics and logs', () => {
     expect(text).toContain('pullthrough_admission_requests_total{endpoint="mutate",result="patched"} 1');
     expect(text).toContain('pullthrough_admission_requests_total{endpoint="mutate",result="bad_request"} 1');
     expect(text).toContain(
-      'pullthrough_images_total{endpoint="mutate",reason="rewritten",registry="docker.io"} 3',
+      'pullthrough_images_total{endpoint="mutate",reason="rewritten",registry="docker.io",proxy="harbor.ingress.local/proxy_cache"} 3',
     );
-    expect(text).toContain('pullthrough_images_total{endpoint="mutate",reason="no-rule",registry="other"} 1');
+    expect(text).toContain(
+      'pullthrough_images_total{endpoint="mutate",reason="no-rule",registry="other",proxy=""} 1',
+    );
     expect(text).not.toContain('grafana');
+    await fresh.app.close();
+  });
+
+  it('counts images by the failover target they went to', async () => {
+    const config = parseConfig(
+      'rules: [{registry: docker.io, proxies: [a.example.com/hub, "mirror.local:5000"]}]\n',
+      'test.yaml',
+    );
+    let down = new Set<string>();
+    const fresh = testApp(config, { rewriteOptions: () => ({ unhealthyProxies: down }) });
+    const review = loadReview('httpd-untagged-create');
+    await fresh.app.inject({ method: 'POST', url: '/mutate', payload: review });
+    down = new Set(['a.example.com/hub']);
+    const reply = await fresh.app.inject({ method: 'POST', url: '/mutate', payload: review });
+    expect(decodePatch(reply.json().response)[0].value).toBe('mirror.local:5000/library/httpd:latest');
+    down = new Set(['a.example.com/hub', 'mirror.local:5000']);
+    await fresh.app.inject({ method: 'POST', url: '/mutate', payload: review });
+    const text = (await fresh.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toContain(
+      'pullthrough_images_total{endpoint="mutate",reason="rewritten",registry="docker.io",proxy="a.example.com/hub"} 1',
+    );
+    expect(text).toContain(
+      'pullthrough_images_total{endpoint="mutate",reason="rewritten",registry="docker.io",proxy="mirror.local:5000"} 1',
+    );
+    expect(text).toContain(
+      'pullthrough_images_total{endpoint="mutate",reason="proxy-unhealthy",registry="docker.io",proxy=""} 1',
+    );
     await fresh.app.close();
   });
 

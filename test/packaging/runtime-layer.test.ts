@@ -4,7 +4,7 @@
  * files is complete and that nothing needs a dev dependency or a writable /app.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +76,9 @@ describe('the runtime layer', () => {
       },
     );
     url = await waitForServing(server);
-    const ca = readFileSync(join(tmpDir, 'pullthrough-ca.crt'), 'utf8');
+    // Port 0: the CA file is per process (pullthrough-ca-pid<pid>.crt).
+    const caFile = readdirSync(tmpDir).find((name) => /^pullthrough-ca-.+\.crt$/.test(name));
+    const ca = readFileSync(join(tmpDir, caFile ?? 'no CA file written'), 'utf8');
     const body = JSON.stringify(loadReview('httpd-untagged-create'));
     const reply = await new Promise<string>((resolve, reject) => {
       const req = request(

@@ -121,6 +121,23 @@ describe('TLS', () => {
     await expectStillServing();
   });
 
+  it('offers AEAD suites only: a TLS 1.2 client with only CBC, SHA-1 or static-RSA suites is refused', async () => {
+    for (const ciphers of [
+      'ECDHE-RSA-AES128-SHA256',
+      'ECDHE-RSA-AES256-SHA',
+      'AES128-SHA',
+      'AES128-GCM-SHA256',
+    ]) {
+      const result = await handshake({ maxVersion: 'TLSv1.2', ciphers: `${ciphers}@SECLEVEL=0` });
+      expect(result.protocol, ciphers).toBeUndefined();
+      expect(result.error, ciphers).toBe('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    }
+    const socket = await secureSocket(port, { maxVersion: 'TLSv1.2' });
+    expect(socket.getCipher().name).toMatch(/^ECDHE-(RSA|ECDSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/);
+    socket.destroy();
+    await expectStillServing();
+  });
+
   it('never speaks plain HTTP on the HTTPS port', async () => {
     const before = tlsErrors.length;
     const outcome = await new Promise<string>((resolve) => {

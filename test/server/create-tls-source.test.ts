@@ -112,8 +112,10 @@ describe('createTlsSource', () => {
     }
   });
 
-  it('the default CA file is $TMPDIR/pullthrough-ca.crt', () => {
-    expect(defaultCaOutPath()).toBe(join(tmpdir(), 'pullthrough-ca.crt'));
+  it('the default CA file is per instance: $TMPDIR/pullthrough-ca-<port>.crt, or per process on port 0', () => {
+    expect(defaultCaOutPath(8443)).toBe(join(tmpdir(), 'pullthrough-ca-8443.crt'));
+    expect(defaultCaOutPath(0)).toBe(join(tmpdir(), `pullthrough-ca-pid${process.pid}.crt`));
+    expect(defaultCaOutPath(9443)).not.toBe(defaultCaOutPath(8443));
   });
 
   it('files: serves the given pair (and a pino logger is accepted as is)', async () => {

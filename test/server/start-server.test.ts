@@ -122,8 +122,8 @@ describe('configuration hot reload', () => {
     await waitFor(() => lines.some((line) => line.msg?.startsWith('configuration rejected')));
     const rejected = lines.find((line) => line.msg?.startsWith('configuration rejected'));
     expect(rejected.issues).toEqual([
+      { path: 'rules[0]', message: 'needs one of: proxy, proxies' },
       { path: 'bogus', message: expect.stringContaining('unknown key') },
-      { path: 'rules[0].proxy', message: 'must be a non-empty string, got nothing' },
     ]);
     expect(await imageOf()).toBe('second.example.com/dh/library/httpd:latest');
     const metrics = (await call(server.url, ca, '/metrics')).body;

@@ -1,7 +1,12 @@
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MIN_TLS_VERSION, attachTlsReload, secureContextOptions } from '../../src/tls/attach.js';
+import {
+  CIPHER_SUITES,
+  MIN_TLS_VERSION,
+  attachTlsReload,
+  secureContextOptions,
+} from '../../src/tls/attach.js';
 import type { CertificateAuthority } from '../../src/tls/self-signed.js';
 import { describeCertificate, type TlsMaterial } from '../../src/tls/tls-material.js';
 import { TlsPublisher, staticTlsSource, type TlsSource } from '../../src/tls/tls-source.js';
@@ -98,11 +103,13 @@ describe('attachTlsReload', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('the current certificate is applied at once and every context keeps the TLS 1.2 floor', () => {
+  it('the current certificate is applied at once and every context keeps the TLS 1.2 floor and AEAD suites', () => {
     const calls: Array<Record<string, unknown>> = [];
     attachTlsReload({ setSecureContext: (o) => calls.push({ ...o }) }, staticTlsSource(a));
-    expect(calls).toEqual([{ cert: a.cert, key: a.key, minVersion: MIN_TLS_VERSION }]);
-    expect(secureContextOptions(b)).toEqual({ cert: b.cert, key: b.key, minVersion: 'TLSv1.2' });
+    const hardening = { minVersion: MIN_TLS_VERSION, ciphers: CIPHER_SUITES, honorCipherOrder: true };
+    expect(calls).toEqual([{ cert: a.cert, key: a.key, ...hardening }]);
+    expect(secureContextOptions(b)).toEqual({ cert: b.cert, key: b.key, ...hardening });
+    expect(CIPHER_SUITES).not.toMatch(/CBC|SHA(:|$)|RC4|3DES|NULL/);
   });
 
   it('a listener that throws does not stop the others', () => {
