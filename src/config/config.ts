@@ -4,7 +4,7 @@
  * format itself is the JSON Schema in `schema.ts`; this module adds what a schema cannot say.
  * Parsing is pure; reading the file lives in `load.ts`.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { DOCKER_HUB, LEGACY_DOCKER_HUB } from '../core/image-ref.js';
 import { targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
@@ -155,11 +155,21 @@ export function rewritePolicyOf(config: Config): RewritePolicy {
 // Validation: the JSON Schema (`schema.ts`) through ajv, every error by path in words an operator
 // reads, then a small semantic pass for what a schema cannot say.
 
-// strictRequired off: the oneOf branches name properties declared beside them, not inside them.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
-ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-// `examples` and `default` are annotations; ajv knows them. Compiled once, at import.
-const validateDocument = ajv.compile(CONFIG_SCHEMA);
+/**
+ * The schema's validator, compiled once, on the first configuration file: `serve` with the
+ * embedded default never pays for building it (start-up; BENCHMARKS.md).
+ */
+let compiledValidator: ValidateFunction | undefined;
+function documentValidator(): ValidateFunction {
+  if (compiledValidator === undefined) {
+    // strictRequired off: the oneOf branches name properties declared beside them, not inside them.
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
+    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+    // `examples` and `default` are annotations; ajv knows them.
+    compiledValidator = ajv.compile(CONFIG_SCHEMA);
+  }
+  return compiledValidator;
+}
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -583,6 +593,7 @@ function semanticPass(raw: RawConfig, schema: readonly ConfigIssue[]): [ConfigRu
  * the schema's, and the semantic pass's over every part the schema accepted, in document order.
  */
 export function validateConfig(document: unknown, source: string): Config {
+  const validateDocument = documentValidator();
   const schema = validateDocument(document) ? [] : schemaIssues(validateDocument.errors ?? []);
   if (!isRecord(document)) throw new ConfigError(source, schema);
   const raw = document as RawConfig;
