@@ -70,8 +70,10 @@ export const onlyDown = {
     docs: { description: 'modules under src/ import only lower layers (docs/architecture.md)' },
     schema: [],
     messages: {
-      upward: "'{{own}}' (tier {{ownTier}}) may not import '{{layer}}' (tier {{tier}}): layers only point down",
-      sibling: "'{{own}}' may not import its sibling '{{layer}}' (both tier {{tier}}): move the shared idea down",
+      upward:
+        "'{{own}}' (tier {{ownTier}}) may not import '{{layer}}' (tier {{tier}}): layers only point down",
+      sibling:
+        "'{{own}}' may not import its sibling '{{layer}}' (both tier {{tier}}): move the shared idea down",
       unknown: "'{{layer}}' is not a layer: add it to LAYERS in eslint.layers.js and docs/architecture.md",
     },
   },

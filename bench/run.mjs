@@ -413,7 +413,7 @@ async function measureStartup() {
 async function heapUsedMB(server) {
   try {
     const { body } = await fetchOnce(`${server.url}/metrics`, { timeoutMs: 5000 });
-    const match = /^pullthrough_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(body);
+    const match = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(body);
     return match ? Number(match[1]) / 2 ** 20 : null;
   } catch {
     return null;

@@ -11,6 +11,7 @@ import {
   type AdmissionReview,
   type AdmissionReviewResponse,
 } from './review.js';
+import { asJsonObject } from '../core/json.js';
 
 /** `/mutate` patches (unless the configuration's mode is `audit`); `/audit` never does. */
 export type Endpoint = 'mutate' | 'audit';
@@ -36,10 +37,6 @@ export interface ReviewResult {
   readonly summary: ReviewSummary;
 }
 
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-
 /** Which mutation a request calls for, or undefined when pullthrough has nothing to do with it. */
 function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
   const kind = request.kind;
@@ -56,7 +53,7 @@ function mutationKindOf(request: AdmissionRequest): MutationKind | undefined {
 }
 
 function podName(request: AdmissionRequest): string | undefined {
-  const metadata = asObject(asObject(request.object).metadata);
+  const metadata = asJsonObject(asJsonObject(request.object).metadata);
   if (typeof metadata.name === 'string' && metadata.name !== '') return metadata.name;
   if (typeof request.name === 'string' && request.name !== '') return request.name;
   return typeof metadata.generateName === 'string' ? metadata.generateName : undefined;
@@ -143,16 +140,7 @@ export function handleReview(
   if (kind === undefined) {
     return { response: buildReviewResponse(request.uid, []), summary: summary('ignored', undefined, [], {}) };
   }
-  const mutation = mutatePod(
-    request.object,
-    {
-      rewriter: runtime.rewriter,
-      pullSecrets: runtime.config.pullSecrets,
-      excludedOwners: runtime.config.exclude.owners,
-      rewriteOptions,
-    },
-    kind,
-  );
+  const mutation = mutatePod(request.object, { ...runtime.settings, rewriteOptions }, kind);
   const { counts, rewritten, changed, bypassed } = tally(mutation.images);
   if (mutation.skipped !== undefined) {
     return {

@@ -7,11 +7,13 @@ import type { MutationSettings } from '../core/mutate-pod.js';
 import {
   ReportBuilder,
   type AuditError,
+  type PullSecretCheck,
   type AuditReport,
   type AuditSubject,
   type WorkloadRef,
 } from './report.js';
 import { namespaceDecision, type NamespaceLabels, type ScopeSettings } from '../core/scope.js';
+import { asJsonObject, type JsonObject } from '../core/json.js';
 
 export interface PodListRequest {
   /** One namespace, or undefined for all. */
@@ -40,18 +42,25 @@ export interface ClusterLister {
    * unlabelled (it does not exist, or appeared after the call).
    */
   namespaceLabels(namespace: string | undefined): Promise<ReadonlyMap<string, NamespaceLabels>>;
+  /**
+   * The type of every Secret named `name`, by namespace (all namespaces, or the one given); a
+   * namespace missing from the map has none. Optional: without it pull secrets are not checked.
+   */
+  pullSecretTypes?(name: string, namespace: string | undefined): Promise<ReadonlyMap<string, string>>;
 }
 
 export interface ClusterAuditOptions {
   readonly namespace: string | undefined;
   readonly pageSize: number;
+  /**
+   * The pull secrets admission injects (the config's and its rules'): each is looked up in every
+   * namespace the /mutate webhook covers. Empty or absent: no check.
+   */
+  readonly pullSecrets?: readonly string[] | undefined;
   /** Called after every page with the number of Pods listed so far. */
   readonly onProgress?: ((listed: number) => void) | undefined;
 }
 
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
 const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**
@@ -60,21 +69,21 @@ const asString = (value: unknown): string | undefined => (typeof value === 'stri
  * a Pod without owner is its own workload.
  */
 export function workloadOfPod(pod: unknown): WorkloadRef {
-  const metadata = asObject(asObject(pod).metadata);
+  const metadata = asJsonObject(asJsonObject(pod).metadata);
   const name = asString(metadata.name) ?? asString(metadata.generateName) ?? '(unnamed)';
-  const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences.map(asObject) : [];
+  const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences.map(asJsonObject) : [];
   const owner = owners.find((ref) => ref.controller === true) ?? owners[0] ?? {};
   const ownerKind = asString(owner.kind);
   const ownerName = asString(owner.name);
   if (ownerKind === undefined || ownerName === undefined) return { kind: 'Pod', name };
-  const deployment = deploymentOf(owner, ownerName, asObject(metadata.labels));
+  const deployment = deploymentOf(owner, ownerName, asJsonObject(metadata.labels));
   return deployment === undefined
     ? { kind: ownerKind, name: ownerName }
     : { kind: 'Deployment', name: deployment };
 }
 
 /** The Deployment behind an `apps` ReplicaSet named `<deployment>-<pod-template-hash>`. */
-function deploymentOf(owner: Json, ownerName: string, labels: Json): string | undefined {
+function deploymentOf(owner: JsonObject, ownerName: string, labels: JsonObject): string | undefined {
   const hash = asString(labels['pod-template-hash']);
   const apps = asString(owner.apiVersion)?.startsWith('apps/') === true;
   if (owner.kind !== 'ReplicaSet' || !apps || hash === undefined || !ownerName.endsWith(`-${hash}`)) {
@@ -85,7 +94,7 @@ function deploymentOf(owner: Json, ownerName: string, labels: Json): string | un
 
 /** A live Pod as an audit subject: the Pod as it is now, as admission would see it on CREATE. */
 export function subjectOfPod(pod: unknown): AuditSubject {
-  const metadata = asObject(asObject(pod).metadata);
+  const metadata = asJsonObject(asJsonObject(pod).metadata);
   return {
     namespace: asString(metadata.namespace) ?? '',
     workload: workloadOfPod(pod),
@@ -113,6 +122,43 @@ function describe(error: unknown): string {
 }
 
 /**
+ * Whether each pull secret admission injects exists, and with which type, in every namespace the
+ * /mutate webhook covers (the commonest failure after turning pullthrough on is ImagePullBackOff
+ * for want of it). One LIST per secret name, across namespaces, narrowed by a field selector.
+ */
+async function checkPullSecrets(
+  lister: ClusterLister,
+  options: ClusterAuditOptions,
+  rewrittenNamespaces: readonly string[],
+  errors: AuditError[],
+): Promise<PullSecretCheck[]> {
+  const names = [...new Set(options.pullSecrets ?? [])];
+  if (lister.pullSecretTypes === undefined || names.length === 0) return [];
+  const namespaces = [...rewrittenNamespaces].sort();
+  if (namespaces.length === 0) return [];
+  const checks: PullSecretCheck[] = [];
+  for (const name of names) {
+    let types: ReadonlyMap<string, string>;
+    try {
+      types = await lister.pullSecretTypes(name, options.namespace);
+    } catch (error) {
+      errors.push({
+        source: 'cluster',
+        line: null,
+        column: null,
+        message: `cannot check pull secret ${name} (${describe(error)}); its presence is unknown`,
+      });
+      continue;
+    }
+    for (const namespace of namespaces) {
+      const type = types.get(namespace);
+      checks.push({ namespace, name, exists: type !== undefined, type: type ?? null });
+    }
+  }
+  return checks.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+/**
  * Audits the Pods of a cluster (or of one namespace): namespace labels with one call, then Pods
  * page by page, each through the same core and namespace selection as admission. When a continue
  * token expires midway (410), the listing restarts once without pagination, as client-go's pager
@@ -137,9 +183,14 @@ export async function auditCluster(
       message: `cannot read namespace labels (${describe(error)}); every namespace is taken as unlabelled`,
     });
   }
+  const rewritten = [...(options.namespace === undefined ? labels.keys() : [options.namespace])].filter(
+    (namespace) => namespaceDecision(namespace, labels.get(namespace), scope).mode === 'enforce',
+  );
+  const pullSecrets = await checkPullSecrets(lister, options, rewritten, preErrors);
   const fresh = (): ReportBuilder => {
     const builder = new ReportBuilder('cluster', settings);
     for (const error of preErrors) builder.addError(error);
+    builder.setPullSecrets(pullSecrets);
     return builder;
   };
   const addPage = (builder: ReportBuilder, page: PodPage): number => {

@@ -2,7 +2,7 @@
  * The {@link ClusterLister} over a real API server, with @kubernetes/client-node (the only user of
  * the client in the audit). Plain paginated LISTs (`limit` + `continue`); never a watch.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type V1SecretList } from '@kubernetes/client-node';
 import { describeApiError, isApiStatus } from '../kube/api-errors.js';
 import { loadKubeConfig, type KubeClientOptions } from '../kube/client.js';
 import { ListExpiredError, type ClusterLister, type PodListRequest, type PodPage } from './cluster.js';
@@ -67,8 +67,49 @@ export function connectCluster(options: KubeOptions): LiveCluster {
     }
   };
 
+  const listSecretsNamed = (
+    name: string,
+    namespace: string | undefined,
+    continueToken: string | undefined,
+  ): Promise<V1SecretList> => {
+    const params = {
+      fieldSelector: `metadata.name=${name}`,
+      limit: NAMESPACE_PAGE_SIZE,
+      _continue: continueToken,
+    };
+    return namespace === undefined
+      ? core.listSecretForAllNamespaces(params)
+      : core.listNamespacedSecret({ ...params, namespace });
+  };
+
+  /** Namespace -> type of every Secret of one page. */
+  const addTypes = (types: Map<string, string>, list: V1SecretList): void => {
+    // Only the namespace and type are kept; the credentials are never looked at.
+    for (const { metadata, type } of list.items) {
+      if (metadata?.namespace !== undefined) types.set(metadata.namespace, type ?? 'Opaque');
+    }
+  };
+
+  const pullSecretTypes = async (
+    name: string,
+    namespace: string | undefined,
+  ): Promise<Map<string, string>> => {
+    const types = new Map<string, string>();
+    try {
+      let continueToken: string | undefined;
+      do {
+        const list = await listSecretsNamed(name, namespace, continueToken);
+        addTypes(types, list);
+        continueToken = list.metadata?._continue || undefined;
+      } while (continueToken !== undefined);
+    } catch (error) {
+      throw new Error(describeApiError(error), { cause: error });
+    }
+    return types;
+  };
+
   return {
-    lister: { listPods, namespaceLabels },
+    lister: { listPods, namespaceLabels, pullSecretTypes },
     description: `${kc.getCurrentContext() || '(in-cluster)'} (${server})`,
   };
 }

@@ -1,12 +1,16 @@
 /**
  * Manifests as `kubectl apply -f` takes them: multi-document YAML (or JSON) of Pods and of every
- * built-in kind with a Pod template, `List`s of them, and anything else (ignored). A broken
- * document is reported with its position and skipped; the others are still audited. Pure.
+ * built-in kind with a Pod template, `List`s of them, and anything else (ignored). The input is
+ * split at `---` lines first, as kubectl does; a document is read by the `yaml` library (exact
+ * positions), else as leniently as kubectl (js-yaml), else reported once, with its position and
+ * name, and skipped; the others are still audited. Pure.
  */
+import { load as loadLenient } from 'js-yaml';
 import { LineCounter, isMap, isSeq, parseAllDocuments, type Document } from 'yaml';
 import type { AuditError, AuditSubject } from './report.js';
 import type { NamespaceLabels } from '../core/scope.js';
 import { extractWorkload, workloadKindOf } from './workloads.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
 
 export interface ManifestSet {
   readonly subjects: AuditSubject[];
@@ -21,20 +25,21 @@ export function emptyManifestSet(): ManifestSet {
   return { subjects: [], errors: [], ignored: 0, namespaces: new Map() };
 }
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 interface Context {
   readonly file: string;
+  /** Positions within the current chunk, and that chunk's first line minus one. */
   readonly lines: LineCounter;
+  readonly lineOffset: number;
+  /** Set for a document read leniently: every object is placed at this line. */
+  readonly fixedLine?: number;
   readonly defaultNamespace: string;
   readonly out: ManifestSet;
 }
 
 function position(context: Context, offset: number | undefined): { line: number; column: number } {
+  if (context.fixedLine !== undefined) return { line: context.fixedLine, column: 1 };
   const { line, col } = context.lines.linePos(offset ?? 0);
-  return { line, column: col };
+  return { line: line + context.lineOffset, column: col };
 }
 
 function rangeStart(node: unknown): number | undefined {
@@ -49,20 +54,20 @@ function cleanMessage(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-function labelsOf(object: Json): NamespaceLabels {
-  const metadata = isObject(object.metadata) ? object.metadata : {};
-  const labels = isObject(metadata.labels) ? metadata.labels : {};
+function labelsOf(object: JsonObject): NamespaceLabels {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+  const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
   return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
 }
 
-function namespaceName(object: Json): string | undefined {
-  const name = isObject(object.metadata) ? object.metadata.name : undefined;
+function namespaceName(object: JsonObject): string | undefined {
+  const name = isJsonObject(object.metadata) ? object.metadata.name : undefined;
   const core = object.apiVersion === undefined || object.apiVersion === 'v1';
   return object.kind === 'Namespace' && core && typeof name === 'string' ? name : undefined;
 }
 
 /** A `List` (or `PodList`, `DeploymentList`... as the API returns them): its items, positioned. */
-function visitList(context: Context, object: Json, node: unknown): void {
+function visitList(context: Context, object: JsonObject, node: unknown): void {
   const kind = object.kind as string;
   const items = object.items as unknown[];
   const itemNodes = isMap(node) ? node.get('items', true) : undefined;
@@ -72,13 +77,13 @@ function visitList(context: Context, object: Json, node: unknown): void {
   items.forEach((item, index) => {
     const itemNode = isSeq(itemNodes) ? itemNodes.items[index] : node;
     const value =
-      implied !== undefined && isObject(item) && item.kind === undefined ? { ...implied, ...item } : item;
+      implied !== undefined && isJsonObject(item) && item.kind === undefined ? { ...implied, ...item } : item;
     visitObject(context, value, itemNode);
   });
 }
 
 function visitObject(context: Context, value: unknown, node: unknown): void {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     context.out.ignored += 1;
     return;
   }
@@ -104,21 +109,99 @@ function visitObject(context: Context, value: unknown, node: unknown): void {
   }
 }
 
-function visitDocument(context: Context, document: Document.Parsed): void {
-  if (document.errors.length > 0) {
-    const start = position(context, rangeStart(document.contents) ?? document.range[0]).line;
-    for (const error of document.errors) {
-      const linePos = error.linePos?.[0];
-      const where = linePos ? { line: linePos.line, column: linePos.col } : position(context, error.pos[0]);
-      const within = where.line === start ? '' : ` (in the document starting at line ${start})`;
-      context.out.errors.push({
-        source: context.file,
-        ...where,
-        message: cleanMessage(error.message) + within,
-      });
+/** One `---`-separated piece of the input, as kubectl's YAML reader splits it before parsing. */
+interface Chunk {
+  readonly text: string;
+  /** 1-based line of the chunk's first line in the file. */
+  readonly firstLine: number;
+}
+
+// k8s.io/apimachinery's YAMLReader: a line that starts with `---` followed by nothing but
+// whitespace or a comment ends a document. Splitting first means a broken document can never
+// swallow the ones after it.
+const SEPARATOR = /^---(?:[ \t]*|[ \t]+#.*)$/;
+
+export function splitDocuments(text: string): Chunk[] {
+  const chunks: Chunk[] = [];
+  const lines = text.split('\n');
+  let start = 0;
+  const flush = (end: number): void => {
+    chunks.push({ text: lines.slice(start, end).join('\n'), firstLine: start + 1 });
+  };
+  lines.forEach((line, index) => {
+    if (SEPARATOR.test(line.replace(/\r$/, ''))) {
+      flush(index);
+      start = index + 1;
+    }
+  });
+  flush(lines.length);
+  return chunks;
+}
+
+/** `Deployment/web` when the text of an unreadable document still shows its kind and name. */
+function guessName(text: string): string | undefined {
+  const kind = /^kind:[ \t]*["']?([A-Za-z0-9]+)/m.exec(text)?.[1];
+  // The first `name:` is metadata.name in every manifest that writes metadata before spec.
+  const name = /(?:^|[\s{,])name:[ \t]*["']?([-a-z0-9.]+)/m.exec(text)?.[1];
+  return kind === undefined ? undefined : `${kind}/${name ?? '(unnamed)'}`;
+}
+
+/**
+ * A document the `yaml` library rejects but kubectl's go-yaml reads (a multi-line quoted scalar
+ * whose closing line sits at the key's indentation, for one): read it with js-yaml, which is as
+ * lenient there. Node positions are then unknown, so its objects point at the document's start.
+ */
+function lenientValue(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: loadLenient(text, { json: false }) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function visitChunk(context: Context, chunk: Chunk): void {
+  const lines = new LineCounter();
+  // logLevel 'error': the library's Node warnings (collection keys stringified...) stay silent.
+  const documents = parseAllDocuments(chunk.text, { lineCounter: lines, logLevel: 'error' });
+  const local: Context = { ...context, lines, lineOffset: chunk.firstLine - 1 };
+  const broken = documents.find((document) => document.errors.length > 0);
+  if (broken === undefined) {
+    for (const document of documents) visitDocument(local, document);
+    return;
+  }
+  const lenient = lenientValue(chunk.text);
+  if (lenient.ok) {
+    if (lenient.value !== null && lenient.value !== undefined) {
+      visitObject({ ...local, fixedLine: firstContentLine(chunk) }, lenient.value, undefined);
     }
     return;
   }
+  // One error per broken document: its first problem, where it is, and what is not audited.
+  const error = broken.errors[0]!;
+  const linePos = error.linePos?.[0];
+  const where = linePos
+    ? { line: linePos.line + local.lineOffset, column: linePos.col }
+    : position(local, error.pos[0]);
+  const start = firstContentLine(chunk);
+  const more = broken.errors.length - 1;
+  const name = guessName(chunk.text);
+  context.out.errors.push({
+    source: context.file,
+    ...where,
+    message:
+      cleanMessage(error.message) +
+      (more > 0 ? ` (and ${more} more ${more === 1 ? 'problem' : 'problems'})` : '') +
+      `; the document starting at line ${start}${name === undefined ? '' : ` (${name})`} is not audited`,
+  });
+}
+
+/** The first line of a chunk that is neither blank nor a comment (where kubectl says it starts). */
+function firstContentLine(chunk: Chunk): number {
+  const index = chunk.text.split('\n').findIndex((line) => !/^\s*(#.*)?$/.test(line));
+  return chunk.firstLine + Math.max(index, 0);
+}
+
+function visitDocument(context: Context, document: Document.Parsed): void {
   if (document.contents === null) return; // an empty document (`---` twice, a Helm template that rendered nothing)
   let value: unknown;
   try {
@@ -141,8 +224,6 @@ function visitDocument(context: Context, document: Document.Parsed): void {
  * (`<stdin>` for standard input); `defaultNamespace` applies to objects that name none.
  */
 export function readManifests(text: string, file: string, defaultNamespace: string, out: ManifestSet): void {
-  const lines = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter: lines });
-  const context: Context = { file, lines, defaultNamespace, out };
-  for (const document of documents) visitDocument(context, document);
+  const context: Context = { file, lines: new LineCounter(), lineOffset: 0, defaultNamespace, out };
+  for (const chunk of splitDocuments(text)) visitChunk(context, chunk);
 }

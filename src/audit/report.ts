@@ -3,19 +3,19 @@
  * webhook uses (`mutatePod` as on CREATE), and a summary. Pure: sources (manifests, a live
  * cluster) hand in {@link AuditSubject}s; formatting lives in `table.ts`.
  */
-import { rewritePolicyOf, type Config, type Mode } from '../config/config.js';
+import type { Mode } from '../config/config.js';
 import { DOCKER_HUB, parseImageReference, repositoryOf } from '../core/image-ref.js';
 import {
+  POD_SKIP_REASONS,
   mutatePod,
   type ImageDecision,
   type ImageField,
   type MutationSettings,
   type PodSkipReason,
 } from '../core/mutate-pod.js';
-import { REWRITE_REASONS, createRewriter, type RewriteReason } from '../core/rewrite.js';
+import { REWRITE_REASONS, type RewriteReason } from '../core/rewrite.js';
 import { NAMESPACE_SKIP_REASONS, type NamespaceDecision, type NamespaceSkipReason } from '../core/scope.js';
-
-export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
+import { asJsonObject } from '../core/json.js';
 
 /**
  * Why an image field got its result: the engine's reasons for Pods the webhook acts on, or why the
@@ -81,6 +81,18 @@ export interface AuditError {
   readonly message: string;
 }
 
+/** One pull secret in one namespace the /mutate webhook covers (live audit). */
+export interface PullSecretCheck {
+  readonly namespace: string;
+  readonly name: string;
+  readonly exists: boolean;
+  /** The Secret's type (`kubernetes.io/dockerconfigjson` is what the kubelet reads); null when absent. */
+  readonly type: string | null;
+}
+
+/** The type the kubelet needs for an `imagePullSecrets` entry that works with the cache. */
+export const PULL_SECRET_TYPE = 'kubernetes.io/dockerconfigjson';
+
 export interface AuditSummary {
   readonly source: 'cluster' | 'manifests';
   /** Pods (live), or Pod manifests plus Pod templates (manifests). */
@@ -104,6 +116,8 @@ export interface AuditSummary {
   readonly upstreamRepositories: readonly string[];
   /** Manifests: objects of kinds without a Pod template (Services, ConfigMaps, Namespaces...). */
   readonly ignoredObjects: number;
+  /** Live: each pull secret admission injects, in each namespace it rewrites; empty for manifests. */
+  readonly pullSecrets: readonly PullSecretCheck[];
 }
 
 export interface AuditReport {
@@ -111,19 +125,6 @@ export interface AuditReport {
   readonly items: readonly AuditItem[];
   readonly errors: readonly AuditError[];
 }
-
-/** The core's settings from a configuration, exactly as the admission handler builds them. */
-export function mutationSettingsOf(config: Config): MutationSettings {
-  return {
-    rewriter: createRewriter(rewritePolicyOf(config)),
-    pullSecrets: config.pullSecrets,
-    excludedOwners: config.exclude.owners,
-  };
-}
-
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
 
 function itemOf(
   subject: AuditSubject,
@@ -178,7 +179,7 @@ export function auditSubject(
 
 /** The image fields of a Pod the webhook skips whole, enumerated by the core itself. */
 function imagesOf(subject: AuditSubject, settings: MutationSettings): readonly ImageDecision[] {
-  const spec = asObject(subject.object).spec;
+  const spec = asJsonObject(subject.object).spec;
   return mutatePod({ metadata: {}, spec }, settings, { kind: 'create' }).images;
 }
 
@@ -190,6 +191,7 @@ export class ReportBuilder {
   private pods = 0;
   private podsToRewrite = 0;
   private ignored = 0;
+  private pullSecrets: readonly PullSecretCheck[] = [];
 
   constructor(
     private readonly source: AuditSummary['source'],
@@ -206,6 +208,10 @@ export class ReportBuilder {
 
   addError(error: AuditError): void {
     this.errors.push(error);
+  }
+
+  setPullSecrets(checks: readonly PullSecretCheck[]): void {
+    this.pullSecrets = checks;
   }
 
   addIgnored(count = 1): void {
@@ -247,6 +253,7 @@ export class ReportBuilder {
           .length,
         upstreamRepositories,
         ignoredObjects: this.ignored,
+        pullSecrets: this.pullSecrets,
       },
       items: this.items,
       errors: this.errors,

@@ -4,6 +4,7 @@
  * the controller that will create it (so `exclude.owners` is judged as at admission). Pure.
  */
 import type { AuditSubject } from './report.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
 
 interface KindInfo {
   /** API groups the kind is built in to (`""` core); any version of them. */
@@ -53,10 +54,6 @@ export const WORKLOAD_KINDS: Readonly<Record<string, KindInfo>> = {
   },
 };
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** The API group of an `apiVersion` (`apps/v1` → `apps`, `v1` → `""`). */
 function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
@@ -64,7 +61,7 @@ function groupOf(apiVersion: string): string {
 }
 
 /** The built-in workload kind of an object, or undefined (another kind, or a CRD of the same name). */
-export function workloadKindOf(object: Json): string | undefined {
+export function workloadKindOf(object: JsonObject): string | undefined {
   const kind = object.kind;
   if (typeof kind !== 'string' || !Object.hasOwn(WORKLOAD_KINDS, kind)) return undefined;
   const apiVersion = object.apiVersion;
@@ -78,15 +75,15 @@ export type Extraction =
   | { readonly subject: AuditSubject; readonly problem?: undefined }
   | { readonly subject?: undefined; readonly problem: string };
 
-function nameOf(metadata: Json): string {
+function nameOf(metadata: JsonObject): string {
   if (typeof metadata.name === 'string' && metadata.name !== '') return metadata.name;
   if (typeof metadata.generateName === 'string' && metadata.generateName !== '') return metadata.generateName;
   return '(unnamed)';
 }
 
-function at(object: Json, path: readonly string[]): unknown {
+function at(object: JsonObject, path: readonly string[]): unknown {
   let value: unknown = object;
-  for (const key of path) value = isObject(value) ? value[key] : undefined;
+  for (const key of path) value = isJsonObject(value) ? value[key] : undefined;
   return value;
 }
 
@@ -95,13 +92,13 @@ function at(object: Json, path: readonly string[]): unknown {
  * (what `kubectl apply -n NS` does). A workload without a Pod spec is a problem, not a Pod.
  */
 export function extractWorkload(
-  object: Json,
+  object: JsonObject,
   kind: string,
   defaultNamespace: string,
   source?: string,
 ): Extraction {
   const info = WORKLOAD_KINDS[kind];
-  const metadata = isObject(object.metadata) ? object.metadata : {};
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
   const name = nameOf(metadata);
   const namespace =
     typeof metadata.namespace === 'string' && metadata.namespace !== ''
@@ -111,7 +108,7 @@ export function extractWorkload(
   if (info === undefined) return { problem: `${kind} ${name}: not a workload kind` };
   const template = at(object, info.template);
   const path = [...info.template, 'spec'].join('.');
-  if (!isObject(template) || !isObject(template.spec)) {
+  if (!isJsonObject(template) || !isJsonObject(template.spec)) {
     return { problem: `${kind} ${name}: no ${path}, so no Pod to audit` };
   }
   if (info.owner === undefined) {
@@ -125,7 +122,7 @@ export function extractWorkload(
       },
     };
   }
-  const templateMetadata = isObject(template.metadata) ? template.metadata : {};
+  const templateMetadata = isJsonObject(template.metadata) ? template.metadata : {};
   const ownerReferences = [{ ...info.owner, name, controller: true }];
   return {
     subject: {

@@ -1,14 +1,15 @@
 /** `pullthrough audit`: what admission does, or would do, to the Pods of a cluster or of manifests. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditCluster } from '../audit/cluster.js';
 import { emptyManifestSet, readManifests, type ManifestSet } from '../audit/manifests.js';
-import { ReportBuilder, mutationSettingsOf, type AuditError, type AuditReport } from '../audit/report.js';
+import { mutationSettingsOf } from '../admission/runtime.js';
+import { ReportBuilder, type AuditError, type AuditReport } from '../audit/report.js';
 import { SCOPES, namespaceDecision, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { writeJson } from '../audit/json.js';
-import { formatTable } from '../audit/table.js';
-import type { Config } from '../config/config.js';
+import { formatTable, type TableOptions } from '../audit/table.js';
+import { ConfigError, DEFAULT_CONFIG, type Config } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { KubeConfigError } from '../kube/client.js';
 import type { CommandIo } from './io.js';
@@ -26,12 +27,19 @@ created before pullthrough or while it was down: they are "not yet proxied" unti
 Manifests (-f): multi-document YAML or JSON of Pods, Deployments, StatefulSets, DaemonSets,
 ReplicaSets, Jobs, CronJobs and ReplicationControllers (and Lists of them), e.g. the output of
 'kubectl kustomize DIR' or 'helm template ...'. Other kinds are ignored and counted; Namespace
-objects among them supply namespace labels. Broken documents are reported as FILE:LINE:COLUMN
-on standard error and skipped.
+objects among them supply namespace labels. Input is split at '---' lines as kubectl does; a
+document is read as leniently as kubectl reads it, else reported once as FILE:LINE:COLUMN on
+standard error (with its kind and name) and skipped.
+
+The table fits the terminal (its width, else $COLUMNS; a pipe gets full lines): long references
+lose their middle and digests show 12 hex digits; -o wide shows everything. Colour on a terminal
+unless NO_COLOR is set. Live, it starts with the pull secrets admission injects: whether each
+exists, and with which type, in every namespace the webhook rewrites.
 
 Options:
   -f, --filename FILE          manifests to read (repeatable); '-' for standard input, a
-                               directory for its *.yaml, *.yml and *.json files
+                               directory for its *.yaml, *.yml and *.json files, recursively
+                               (as kubectl apply -R; hidden directories are skipped)
   -n, --namespace NS           live: only this namespace (default: all); manifests: the
                                namespace of objects that name none (default: default)
   -c, --config FILE            configuration file (default: the embedded default, docker.io ->
@@ -42,7 +50,9 @@ Options:
       --kubeconfig FILE        kubeconfig file (live)
       --context NAME           kubeconfig context (live)
       --page-size N            Pods per list request (live; default 500)
-  -o, --output FORMAT          table (default) or json
+  -o, --output FORMAT          table (default), wide (full references and digests, any width)
+                               or json ({summary, items, errors}, always printed, all items)
+      --all                    also list Pods of excluded namespaces (kube-system...)
       --fail-on-rewrite        exit 3 when any image would be rewritten (CI gate)
       --progress               report progress on standard error (default: when it is a terminal)
   -h, --help                   show this help
@@ -53,7 +63,7 @@ skipped, namespace labels or Pods could not be read); 2 usage or configuration e
 references are reported (reason "invalid"), never an error: admission leaves them as written.
 `;
 
-const OUTPUTS = ['table', 'json'] as const;
+const OUTPUTS = ['table', 'wide', 'json'] as const;
 type Output = (typeof OUTPUTS)[number];
 
 const DEFAULT_PAGE_SIZE = 500;
@@ -72,6 +82,7 @@ interface Options {
   readonly output: Output;
   readonly failOnRewrite: boolean;
   readonly progress: boolean | undefined;
+  readonly all: boolean;
   readonly help: boolean;
 }
 
@@ -102,6 +113,7 @@ function parseOptions(args: readonly string[]): Options {
       output: { type: 'string', short: 'o' },
       'fail-on-rewrite': { type: 'boolean', default: false },
       progress: { type: 'boolean' },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -126,6 +138,7 @@ function parseOptions(args: readonly string[]): Options {
     output: oneOf('--output', values.output, OUTPUTS, 'table'),
     failOnRewrite: values['fail-on-rewrite'],
     progress: values.progress,
+    all: values.all,
     help: values.help,
   };
 }
@@ -140,15 +153,39 @@ async function readStdin(io: CommandIo): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A file, or the manifest files of a directory (not recursive, sorted), as (name, text) pairs. */
+const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+/** The manifest files under a directory, recursively and sorted (as `kubectl apply -R -f DIR`). */
+async function manifestFilesUnder(dir: string, seen = new Set<string>()): Promise<string[]> {
+  // A symlink loop must not recurse forever.
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const files: string[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    // Hidden directories (.git, .github) hold no manifests to apply.
+    const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path)).isDirectory());
+    if (isDirectory) {
+      if (!entry.name.startsWith('.')) files.push(...(await manifestFilesUnder(path, seen)));
+    } else if (MANIFEST_FILE.test(entry.name)) {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+/** A file, or the manifest files of a directory tree, as (name, text) pairs. */
 async function* inputsOf(file: string, io: CommandIo): AsyncGenerator<[name: string, text: string]> {
   if (file === '-') {
     yield ['<stdin>', await readStdin(io)];
     return;
   }
   if ((await stat(file)).isDirectory()) {
-    const names = (await readdir(file)).filter((name) => /\.(ya?ml|json)$/i.test(name)).sort();
-    for (const name of names) yield [join(file, name), await readFile(join(file, name), 'utf8')];
+    const names = await manifestFilesUnder(file);
+    if (names.length === 0) throw new Error('no *.yaml, *.yml or *.json file in this directory or below it');
+    for (const name of names) yield [name, await readFile(name, 'utf8')];
     return;
   }
   yield [file, await readFile(file, 'utf8')];
@@ -191,6 +228,11 @@ function scopeSettings(options: Options, config: Config): ScopeSettings {
   return { scope: options.scope, mode: config.mode, excludedNamespaces: options.excludedNamespaces };
 }
 
+/** Every pull secret admission can inject: the configuration's and its rules' own. */
+function pullSecretsOf(config: Config): string[] {
+  return [...new Set([...config.pullSecrets, ...config.rules.flatMap((rule) => rule.pullSecrets ?? [])])];
+}
+
 async function auditLive(
   options: Options,
   config: Config,
@@ -204,6 +246,7 @@ async function auditLive(
     {
       namespace: options.namespace,
       pageSize: options.pageSize,
+      pullSecrets: config.mode === 'enforce' ? pullSecretsOf(config) : [],
       onProgress: (listed) => progress(`listed ${listed} pods…`),
     },
     mutationSettingsOf(config),
@@ -232,6 +275,49 @@ async function buildReport(options: Options, config: Config, io: CommandIo): Pro
     : auditLive(options, config, progress);
 }
 
+/** How the table is laid out on this output: the terminal's width, colour only on a TTY. */
+function tableOptions(options: Options, io: CommandIo, env: NodeJS.ProcessEnv): TableOptions {
+  const columns = io.stdout.columns ?? Number(env.COLUMNS);
+  return {
+    width: Number.isInteger(columns) && columns > 0 ? columns : Infinity,
+    wide: options.output === 'wide',
+    // https://no-color.org: set and not empty disables colour.
+    color: io.stdout.isTTY === true && (env.NO_COLOR ?? '') === '',
+    all: options.all,
+  };
+}
+
+/** The report of a run that could not start (no cluster, an unusable configuration): only its error. */
+function failedReport(options: Options, error: AuditError): AuditReport {
+  const builder = new ReportBuilder(
+    options.files.length > 0 ? 'manifests' : 'cluster',
+    mutationSettingsOf(DEFAULT_CONFIG),
+  );
+  builder.addError(error);
+  return builder.build();
+}
+
+function startError(error: unknown): AuditError {
+  if (error instanceof ConfigError) {
+    const issues = error.issues.map(
+      (issue) => `${issue.path === '' ? '(document)' : issue.path}: ${issue.message}`,
+    );
+    return {
+      source: error.source,
+      line: null,
+      column: null,
+      message: `invalid configuration: ${issues.join('; ')}`,
+    };
+  }
+  return { source: 'cluster', line: null, column: null, message: errorMessage(error) };
+}
+
+function writeReport(report: AuditReport, options: Options, io: CommandIo): void {
+  for (const error of report.errors) io.stderr.write(formatError(error));
+  if (options.output === 'json') writeJson(report, (chunk) => io.stdout.write(chunk));
+  else io.stdout.write(formatTable(report, tableOptions(options, io, process.env)));
+}
+
 /** Runs the command; returns the exit status. */
 export async function runAudit(args: readonly string[], io: CommandIo): Promise<number> {
   let options: Options;
@@ -246,16 +332,30 @@ export async function runAudit(args: readonly string[], io: CommandIo): Promise<
     io.stdout.write(auditHelp);
     return 0;
   }
-  const { config } = await loadConfig(options.config);
-  let report: AuditReport;
-  try {
-    report = await buildReport(options, config, io);
-  } catch (error) {
-    io.stderr.write(`pullthrough audit: ${errorMessage(error)}\n`);
-    return error instanceof KubeConfigError ? 2 : 1;
+  const started = await startReport(options, io);
+  if ('failed' in started) {
+    // It never started: the one reason on standard error, and the document for machines.
+    const [error] = started.failed.errors;
+    io.stderr.write(`pullthrough audit: ${error?.message ?? 'failed'}\n`);
+    if (options.output === 'json') writeJson(started.failed, (chunk) => io.stdout.write(chunk));
+    return started.status;
   }
-  for (const error of report.errors) io.stderr.write(formatError(error));
-  if (options.output === 'json') writeJson(report, (chunk) => io.stdout.write(chunk));
-  else io.stdout.write(formatTable(report));
-  return exitStatus(report, options);
+  writeReport(started.report, options, io);
+  return exitStatus(started.report, options);
+}
+
+/** The report, or why there is none (no cluster, an unusable configuration) and the exit status. */
+async function startReport(
+  options: Options,
+  io: CommandIo,
+): Promise<{ report: AuditReport } | { failed: AuditReport; status: number }> {
+  try {
+    const { config } = await loadConfig(options.config);
+    return { report: await buildReport(options, config, io) };
+  } catch (error) {
+    // The JSON document is promised whatever happens: machines get the error inside it.
+    if (error instanceof ConfigError && options.output !== 'json') throw error;
+    const status = error instanceof KubeConfigError || error instanceof ConfigError ? 2 : 1;
+    return { failed: failedReport(options, startError(error)), status };
+  }
 }

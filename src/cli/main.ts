@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/config.js';
 import { processIo, type CommandIo } from './io.js';
 import { runRewrite } from './rewrite-command.js';
+import { versionLine } from '../platform/version.js';
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 
@@ -14,6 +15,10 @@ const commands: Record<string, { summary: string; run: () => Promise<Command> }>
   audit: {
     summary: 'report what admission does to the Pods of a cluster or of manifests',
     run: async () => (await import('./audit-command.js')).runAudit,
+  },
+  'check-config': {
+    summary: 'validate configuration files as serve would (exit 0 valid, 2 invalid)',
+    run: async () => (await import('./check-config-command.js')).runCheckConfig,
   },
   'sync-secrets': {
     summary: 'copy the pull secret into every namespace the webhook rewrites (leader-elected)',
@@ -28,15 +33,20 @@ pull secret it needs.
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`)
   .join('\n')}
 
-Run 'pullthrough <command> --help' for a command's options.
+Run 'pullthrough <command> --help' for a command's options; '--version' (any command) prints
+the version.
 `;
 
 /** Runs the CLI; returns the exit status. Usage and configuration errors exit 2. */
 export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (asksForVersion(argv)) {
+    io.stdout.write(versionLine());
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage);
     return name === undefined ? 2 : 0;
@@ -56,6 +66,12 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
     io.stderr.write(`${message}\n`);
     return 2;
   }
+}
+
+/** `--version` anywhere before a `--` (no command takes it as a value: images, files and names never are). */
+function asksForVersion(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--version');
 }
 
 /** The message for an error that means "the command line or configuration is wrong" (exit 2). */

@@ -4,6 +4,7 @@ import { createLogger, flushLogger, LOG_LEVELS, type LogLevel } from '../log.js'
 import { startServer } from '../server/start-server.js';
 import { TlsConfigError } from '../server/create-tls-source.js';
 import type { CommandIo } from './io.js';
+import { listenErrorMessage, TLS_FILES_HINT } from './startup-errors.js';
 import { untilSignal } from './until-signal.js';
 
 export const serveHelp = `Usage: pullthrough serve [options]
@@ -106,7 +107,12 @@ export async function runServe(args: readonly string[], io: CommandIo): Promise<
     });
   } catch (error) {
     if (error instanceof TlsConfigError) {
-      io.stderr.write(`pullthrough serve: ${error.message}\n`);
+      io.stderr.write(`pullthrough serve: ${error.message}; ${TLS_FILES_HINT}\n`);
+      return 2;
+    }
+    const listen = listenErrorMessage(error, { host: values.host, port, portFlag: '--port' });
+    if (listen !== undefined) {
+      io.stderr.write(`pullthrough serve: ${listen}\n`);
       return 2;
     }
     throw error;

@@ -9,6 +9,7 @@ import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { checkTimings, type ElectionTimings } from '../sync/leader-elector.js';
 import { startSecretSync, type SecretSyncOptions } from '../sync/run.js';
 import type { CommandIo } from './io.js';
+import { listenErrorMessage } from './startup-errors.js';
 import { untilSignal } from './until-signal.js';
 
 export const syncSecretsHelp = `Usage: pullthrough sync-secrets --source-name NAME [options]
@@ -89,6 +90,7 @@ function kubeConfigOf(file: string | undefined): KubeConfig {
   try {
     return loadKubeConfig({ kubeconfig: file });
   } catch (error) {
+    // No cluster is a start-up error, not something to retry forever.
     if (error instanceof KubeConfigError) throw new UsageError(error.message);
     throw error;
   }
@@ -206,6 +208,15 @@ export async function runSyncSecrets(args: readonly string[], io: CommandIo): Pr
   }
 
   const logger = createLogger({ level: settings.level });
-  const running = await startSecretSync({ ...settings, logger });
+  let running;
+  try {
+    running = await startSecretSync({ ...settings, logger });
+  } catch (error) {
+    const listen =
+      settings.metrics && listenErrorMessage(error, { ...settings.metrics, portFlag: '--metrics-port' });
+    if (listen === undefined) throw error;
+    io.stderr.write(`pullthrough sync-secrets: ${listen}\n`);
+    return 2;
+  }
   return untilSignal(logger, () => running.stop());
 }

@@ -155,20 +155,19 @@ export function rewritePolicyOf(config: Config): RewritePolicy {
 // Validation: the JSON Schema (`schema.ts`) through ajv, every error by path in words an operator
 // reads, then a small semantic pass for what a schema cannot say.
 
+let compiled: ValidateFunction | undefined;
+
 /**
- * The schema's validator, compiled once, on the first configuration file: `serve` with the
- * embedded default never pays for building it (start-up; BENCHMARKS.md).
+ * The schema's validator, compiled on first use (tens of milliseconds): the CLI without a
+ * configuration file never pays for it.
  */
-let compiledValidator: ValidateFunction | undefined;
 function documentValidator(): ValidateFunction {
-  if (compiledValidator === undefined) {
-    // strictRequired off: the oneOf branches name properties declared beside them, not inside them.
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
-    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-    // `examples` and `default` are annotations; ajv knows them.
-    compiledValidator = ajv.compile(CONFIG_SCHEMA);
-  }
-  return compiledValidator;
+  if (compiled !== undefined) return compiled;
+  // strictRequired off: the oneOf branches name properties declared beside them, not inside them.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  compiled = ajv.compile(CONFIG_SCHEMA);
+  return compiled;
 }
 
 function describe(value: unknown): string {
@@ -593,8 +592,8 @@ function semanticPass(raw: RawConfig, schema: readonly ConfigIssue[]): [ConfigRu
  * the schema's, and the semantic pass's over every part the schema accepted, in document order.
  */
 export function validateConfig(document: unknown, source: string): Config {
-  const validateDocument = documentValidator();
-  const schema = validateDocument(document) ? [] : schemaIssues(validateDocument.errors ?? []);
+  const validate = documentValidator();
+  const schema = validate(document) ? [] : schemaIssues(validate.errors ?? []);
   if (!isRecord(document)) throw new ConfigError(source, schema);
   const raw = document as RawConfig;
   const [rules, semantic] = semanticPass(raw, schema);

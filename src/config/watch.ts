@@ -1,12 +1,11 @@
 /**
- * Hot reload of the configuration file. Kubernetes updates a mounted ConfigMap by swapping a
- * `..data` symlink in the directory, so the directory is watched, and a slow poll backs up
- * `fs.watch`, which can miss events on some filesystems. A change is applied only when it is
- * valid; an invalid one is reported and the last good configuration stays in force.
+ * Hot reload of the configuration file: its directory is watched (the ConfigMap's `..data` swap,
+ * platform/watch-files.ts) and polled. A change is applied only when it is valid; an invalid one is
+ * reported and the last good configuration stays in force.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { watchFiles } from '../platform/watch-files.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 
 export interface ConfigWatchHandlers {
@@ -34,7 +33,6 @@ export function watchConfig(
 ): ConfigWatcher {
   let lastText = options.initialText;
   let closed = false;
-  let debounce: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
 
   const apply = async (): Promise<void> => {
@@ -66,29 +64,20 @@ export function watchConfig(
     handlers.onChange(next);
   };
   const check = (): Promise<void> => (running = running.then(apply, apply));
-  const schedule = (): void => {
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void check(), options.debounceMs ?? 100);
-    debounce.unref();
-  };
-
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(dirname(path), { persistent: false }, schedule);
-    watcher.on('error', () => undefined);
-  } catch {
-    watcher = undefined; // polling alone still works
-  }
-  const poll = setInterval(() => void check(), options.pollIntervalMs ?? 5_000);
-  poll.unref();
+  const watcher = watchFiles(
+    {
+      directories: [dirname(path)],
+      debounceMs: options.debounceMs,
+      pollIntervalMs: options.pollIntervalMs ?? 5_000,
+    },
+    () => void check(),
+  );
 
   return {
     check,
     close() {
       closed = true;
-      clearTimeout(debounce);
-      clearInterval(poll);
-      watcher?.close();
+      watcher.close();
     },
   };
 }

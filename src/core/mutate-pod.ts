@@ -7,6 +7,7 @@
  * fields pullthrough does not know are never dropped, reordered or rewritten. Pure: no I/O.
  */
 import type { RewriteDecision, Rewriter, RewriteOptions } from './rewrite.js';
+import { asJsonObject, isJsonObject, type JsonObject } from './json.js';
 
 export const ORIGINAL_IMAGES_ANNOTATION = 'pullthrough.io/original-images';
 export const REWRITE_LABEL = 'pullthrough.io/rewrite';
@@ -32,7 +33,8 @@ export interface ImageDecision {
 }
 
 /** Why a whole Pod was left alone. */
-export type PodSkipReason = 'mirror-pod' | 'opt-out-label' | 'excluded-owner';
+export const POD_SKIP_REASONS = ['mirror-pod', 'opt-out-label', 'excluded-owner'] as const;
+export type PodSkipReason = (typeof POD_SKIP_REASONS)[number];
 
 export interface PodMutation {
   readonly skipped: PodSkipReason | undefined;
@@ -71,13 +73,6 @@ export interface MutationSettings {
 export type MutationKind =
   { kind: 'create' } | { kind: 'ephemeral-update'; oldPod: unknown } | { kind: 'update'; oldPod: unknown };
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
-const asObject = (value: unknown): Json => (isObject(value) ? value : {});
-
 const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** The API group of an owner reference's `apiVersion` (`apps/v1` → `apps`, `v1` → core `""`). */
@@ -87,13 +82,13 @@ function apiGroupOf(apiVersion: unknown): string {
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
 
-function skipReason(pod: Json, excludedOwners: readonly OwnerExclusion[]): PodSkipReason | undefined {
-  const metadata = asObject(pod.metadata);
-  if (MIRROR_POD_ANNOTATION in asObject(metadata.annotations)) return 'mirror-pod';
-  if (asObject(metadata.labels)[REWRITE_LABEL] === 'disabled') return 'opt-out-label';
+function skipReason(pod: JsonObject, excludedOwners: readonly OwnerExclusion[]): PodSkipReason | undefined {
+  const metadata = asJsonObject(pod.metadata);
+  if (MIRROR_POD_ANNOTATION in asJsonObject(metadata.annotations)) return 'mirror-pod';
+  if (asJsonObject(metadata.labels)[REWRITE_LABEL] === 'disabled') return 'opt-out-label';
   const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences : [];
   const excluded = owners.some((owner) => {
-    const ref = asObject(owner);
+    const ref = asJsonObject(owner);
     return excludedOwners.some(
       (rule) => rule.kind === ref.kind && rule.apiGroup === apiGroupOf(ref.apiVersion),
     );
@@ -111,7 +106,7 @@ interface ImageSlot {
 const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 function namesOf(list: unknown): Set<unknown> {
-  return new Set((Array.isArray(list) ? list : []).map((item) => asObject(item).name));
+  return new Set((Array.isArray(list) ? list : []).map((item) => asJsonObject(item).name));
 }
 
 const FIELDS_OF: Readonly<Record<MutationKind['kind'], readonly (typeof CONTAINER_FIELDS)[number][]>> = {
@@ -124,12 +119,12 @@ const FIELDS_OF: Readonly<Record<MutationKind['kind'], readonly (typeof CONTAINE
 function oldImages(mutation: MutationKind): Map<string, unknown> {
   const images = new Map<string, unknown>();
   if (mutation.kind === 'create') return images;
-  const spec = asObject(asObject(mutation.oldPod).spec);
+  const spec = asJsonObject(asJsonObject(mutation.oldPod).spec);
   for (const field of CONTAINER_FIELDS) {
     const list: unknown = spec[field];
     if (!Array.isArray(list)) continue;
     for (const item of list) {
-      const container = asObject(item);
+      const container = asJsonObject(item);
       images.set(`${field}/${String(container.name)}`, container.image);
     }
   }
@@ -139,7 +134,7 @@ function oldImages(mutation: MutationKind): Map<string, unknown> {
 /** Whether a container of the new Pod is one the mutation may touch. */
 function isCandidate(
   field: ImageField,
-  container: Json,
+  container: JsonObject,
   mutation: MutationKind,
   old: Map<string, unknown>,
 ): boolean {
@@ -153,14 +148,14 @@ function isCandidate(
 }
 
 /** Every image field of the Pod in a stable order: init, regular, ephemeral containers, volumes. */
-function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
+function imageSlots(spec: JsonObject, mutation: MutationKind): ImageSlot[] {
   const slots: ImageSlot[] = [];
   const old = oldImages(mutation);
   for (const field of FIELDS_OF[mutation.kind]) {
     const list = spec[field];
     if (!Array.isArray(list)) continue;
     list.forEach((item, index) => {
-      const container = asObject(item);
+      const container = asJsonObject(item);
       if (!isCandidate(field, container, mutation, old)) return;
       const name = typeof container.name === 'string' ? container.name : `#${index}`;
       slots.push({ field, name, pointer: `/spec/${field}/${index}/image`, image: container.image });
@@ -168,8 +163,8 @@ function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
   }
   if (mutation.kind === 'create' && Array.isArray(spec.volumes)) {
     spec.volumes.forEach((item, index) => {
-      const volume = asObject(item);
-      if (!isObject(volume.image)) return;
+      const volume = asJsonObject(item);
+      if (!isJsonObject(volume.image)) return;
       const name = typeof volume.name === 'string' ? volume.name : `#${index}`;
       slots.push({
         field: 'volumes',
@@ -182,9 +177,9 @@ function imageSlots(spec: Json, mutation: MutationKind): ImageSlot[] {
   return slots;
 }
 
-function pullSecretOperations(spec: Json, wanted: readonly string[]): [JsonPatchOperation[], string[]] {
+function pullSecretOperations(spec: JsonObject, wanted: readonly string[]): [JsonPatchOperation[], string[]] {
   const current = Array.isArray(spec.imagePullSecrets) ? spec.imagePullSecrets : undefined;
-  const present = new Set((current ?? []).map((entry) => asObject(entry).name));
+  const present = new Set((current ?? []).map((entry) => asJsonObject(entry).name));
   const missing = wanted.filter((name) => !present.has(name));
   if (missing.length === 0) return [[], []];
   if (current === undefined) {
@@ -197,14 +192,14 @@ function pullSecretOperations(spec: Json, wanted: readonly string[]): [JsonPatch
 }
 
 function annotationOperation(
-  metadata: Json,
+  metadata: JsonObject,
   originals: Record<string, string>,
   warnings: string[],
   newOriginalsWin: boolean,
 ): JsonPatchOperation {
   const annotations = metadata.annotations;
   const key = `/metadata/annotations/${escapePointer(ORIGINAL_IMAGES_ANNOTATION)}`;
-  if (!isObject(annotations)) {
+  if (!isJsonObject(annotations)) {
     return {
       op: 'add',
       path: '/metadata/annotations',
@@ -213,9 +208,9 @@ function annotationOperation(
   }
   const existing = annotations[ORIGINAL_IMAGES_ANNOTATION];
   if (typeof existing !== 'string') return { op: 'add', path: key, value: JSON.stringify(originals) };
-  let previous: Json = {};
+  let previous: JsonObject = {};
   try {
-    previous = asObject(JSON.parse(existing));
+    previous = asJsonObject(JSON.parse(existing));
   } catch {
     warnings.push(`the ${ORIGINAL_IMAGES_ANNOTATION} annotation was not JSON and has been replaced`);
   }
@@ -239,7 +234,7 @@ function describeInvalid(slot: ImageSlot, decision: RewriteDecision): string {
 }
 
 /** Pull secrets and annotations cannot change through the ephemeral-containers subresource: say what is missing. */
-function missingSecretWarnings(spec: Json, wanted: ReadonlySet<string>): string[] {
+function missingSecretWarnings(spec: JsonObject, wanted: ReadonlySet<string>): string[] {
   const present = namesOf(spec.imagePullSecrets);
   const missing = [...wanted].filter((name) => !present.has(name));
   if (missing.length === 0) return [];
@@ -261,8 +256,8 @@ function withoutMissingSecrets(
 ): RewriteDecision {
   if (missing.length === 0) return decision;
   warnings.push(
-    `${slot.field}/${slot.name}: image ${JSON.stringify(decision.input)} left as written: the Pod lacks imagePullSecrets ${missing.join(', ')} ` +
-      `that ${decision.proxy ?? 'the proxy'} needs, and they cannot be added to a running Pod; recreate the Pod to use the proxy`,
+    `${slot.field}/${slot.name}: image ${JSON.stringify(elide(decision.input))} left as written: the Pod lacks ` +
+      `imagePullSecrets ${missing.join(', ')}, which cannot be added to a running Pod`,
   );
   return { ...decision, output: decision.input, rewritten: false, reason: 'pull-secret-missing' };
 }
@@ -276,7 +271,7 @@ interface ImagePass {
 }
 
 /** Decides each image slot the mutation may touch; the image replacements and what they need. */
-function decideImages(spec: Json, settings: MutationSettings, mutation: MutationKind): ImagePass {
+function decideImages(spec: JsonObject, settings: MutationSettings, mutation: MutationKind): ImagePass {
   const pass: ImagePass = { images: [], patch: [], warnings: [], originals: {}, wantedSecrets: new Set() };
   const presentSecrets = namesOf(spec.imagePullSecrets);
   for (const slot of imageSlots(spec, mutation)) {
@@ -299,11 +294,11 @@ function decideImages(spec: Json, settings: MutationSettings, mutation: Mutation
 
 /** Decides every image of a Pod and builds the patch. Never throws on malformed Pods. */
 export function mutatePod(pod: unknown, settings: MutationSettings, mutation: MutationKind): PodMutation {
-  const root = asObject(pod);
+  const root = asJsonObject(pod);
   const skipped = skipReason(root, settings.excludedOwners);
   if (skipped !== undefined) return { skipped, images: [], patch: [], pullSecretsAdded: [], warnings: [] };
 
-  const spec = asObject(root.spec);
+  const spec = asJsonObject(root.spec);
   const { images, patch, warnings, originals, wantedSecrets } = decideImages(spec, settings, mutation);
   if (patch.length === 0) return { skipped, images, patch, pullSecretsAdded: [], warnings };
 
@@ -316,7 +311,7 @@ export function mutatePod(pod: unknown, settings: MutationSettings, mutation: Mu
   const [secretOps, pullSecretsAdded] =
     mutation.kind === 'update' ? [[], []] : pullSecretOperations(spec, [...wantedSecrets]);
   patch.push(...secretOps);
-  if (!isObject(root.metadata)) {
+  if (!isJsonObject(root.metadata)) {
     // Every Pod the API server sends has metadata; stay correct for one that does not.
     patch.push({
       op: 'add',

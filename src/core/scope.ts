@@ -1,16 +1,11 @@
 /**
  * Which namespaces the webhooks see, and in which mode: the chart's namespaceSelectors (see
  * `pullthrough.mutateNamespaceSelector` and `pullthrough.auditNamespaceSelector` in
- * charts/pullthrough/templates/_helpers.tpl) evaluated here, so the report predicts what the API
- * server sends to `/mutate` and `/audit`. Pure.
- *
- *   scope    mode     /mutate (enforce)              /audit
- *   cluster  enforce  label NotIn [disabled, audit]  label In [audit]
- *   opt-in   enforce  label In [enabled]             label In [audit]
- *   cluster  audit    (none)                         label NotIn [disabled]
- *   opt-in   audit    (none)                         label In [enabled, audit]
- *
- * Excluded namespaces (kube-system always) are never sent to either.
+ * charts/pullthrough/templates/_helpers.tpl; the table is in the chart README, "How the selectors
+ * work") evaluated here, so the audit predicts what the API server sends to `/mutate` and `/audit`
+ * and the secret sync knows where the pull secret is injected. test/audit/scope.test.ts renders the
+ * chart and checks that both agree. Excluded namespaces (kube-system always) are never sent to
+ * either. Pure.
  */
 import { REWRITE_LABEL } from './mutate-pod.js';
 

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { SecretReference } from '../config/config.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
 
 export interface RegistryCredentials {
   readonly username: string;
@@ -30,10 +31,6 @@ export interface SecretObject {
 
 export type SecretReader = (namespace: string, name: string) => Promise<SecretObject>;
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** `https://harbor.local/v2/` → `harbor.local`; `harbor.local:8443` stays. */
 export function registryHostOf(key: string): string {
   const withoutScheme = key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
@@ -41,7 +38,7 @@ export function registryHostOf(key: string): string {
   return (slash === -1 ? withoutScheme : withoutScheme.slice(0, slash)).toLowerCase();
 }
 
-function entryCredentials(entry: Json): RegistryCredentials | undefined {
+function entryCredentials(entry: JsonObject): RegistryCredentials | undefined {
   if (typeof entry.auth === 'string' && entry.auth !== '') {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -65,12 +62,12 @@ export function parseDockerConfig(text: string, source: string): Map<string, Reg
     // JSON.parse's own message quotes the text around the error: never pass it on.
     throw new CredentialsError(`${source} is not valid JSON`);
   }
-  if (!isObject(document)) throw new CredentialsError(`${source} is not a JSON object`);
+  if (!isJsonObject(document)) throw new CredentialsError(`${source} is not a JSON object`);
   const auths = 'auths' in document ? document.auths : document;
-  if (!isObject(auths)) throw new CredentialsError(`${source}: "auths" is not an object`);
+  if (!isJsonObject(auths)) throw new CredentialsError(`${source}: "auths" is not an object`);
   const credentials = new Map<string, RegistryCredentials>();
   for (const [key, entry] of Object.entries(auths)) {
-    const found = isObject(entry) ? entryCredentials(entry) : undefined;
+    const found = isJsonObject(entry) ? entryCredentials(entry) : undefined;
     if (found !== undefined) credentials.set(registryHostOf(key), found);
   }
   return credentials;

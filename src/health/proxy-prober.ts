@@ -77,7 +77,7 @@ interface Target {
   epoch: number;
 }
 
-interface Verdict {
+interface ProbeOutcome {
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -107,7 +107,7 @@ function desiredTargets(
 const isRegistryApiRoot = (url: string): boolean => /\/v2\/?$/.test(new URL(url).pathname);
 
 /** Judges one probe answer (see the module comment). */
-export function judgeProbe(url: string, response: HttpResponse): Verdict {
+export function judgeProbe(url: string, response: HttpResponse): ProbeOutcome {
   if (response.status === 200) {
     let document: unknown;
     try {
@@ -156,10 +156,10 @@ export function createProxyProber(options: ProxyProberOptions): ProxyProber {
     target.inFlight = undefined;
   };
 
-  const record = (target: Target, verdict: Verdict): void => {
+  const record = (target: Target, outcome: ProbeOutcome): void => {
     target.probes += 1;
     const context = { host: target.host, url: target.probe.url, proxies: target.proxies };
-    if (verdict.ok) {
+    if (outcome.ok) {
       target.successes += 1;
       target.failures = 0;
       target.lastFailure = undefined;
@@ -176,21 +176,21 @@ export function createProxyProber(options: ProxyProberOptions): ProxyProber {
     }
     target.failures += 1;
     target.successes = 0;
-    target.lastFailure = verdict.detail;
+    target.lastFailure = outcome.detail;
     if (target.healthy && target.failures >= health.failureThreshold) {
       target.healthy = false;
       logger.warn(
-        { ...context, failures: target.failures, reason: verdict.detail },
+        { ...context, failures: target.failures, reason: outcome.detail },
         'proxy unhealthy: its images are left as written until it recovers',
       );
       publish(target);
       refreshUnhealthy();
     } else {
-      logger.debug({ ...context, failures: target.failures, reason: verdict.detail }, 'proxy probe failed');
+      logger.debug({ ...context, failures: target.failures, reason: outcome.detail }, 'proxy probe failed');
     }
   };
 
-  const probeOnce = async (target: Target): Promise<Verdict> => {
+  const probeOnce = async (target: Target): Promise<ProbeOutcome> => {
     const controller = new AbortController();
     target.inFlight = controller;
     const timeout = new Error(`no answer within ${health.timeoutSeconds}s`);
@@ -220,10 +220,10 @@ export function createProxyProber(options: ProxyProberOptions): ProxyProber {
     target.timer = clock.setTimeout(() => {
       target.timer = undefined;
       const started = clock.now();
-      void probeOnce(target).then((verdict) => {
+      void probeOnce(target).then((outcome) => {
         // A target removed, stopped or restarted while its probe was in flight records nothing.
         if (target.epoch !== epoch || targets.get(target.key) !== target) return;
-        record(target, verdict);
+        record(target, outcome);
         const elapsed = clock.now() - started;
         schedule(target, Math.max(0, health.intervalSeconds * 1000 - elapsed));
       });

@@ -73,8 +73,6 @@ export interface AppDependencies {
   /** TLS for the listening server; omit for `inject`-only tests. */
   readonly https?: HttpsOptions;
   readonly bodyLimit?: number;
-  /** Overrides {@link MAX_CONNECTIONS} (tests). */
-  readonly maxConnections?: number;
 }
 
 /**
@@ -191,7 +189,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     },
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
-  app.server.maxConnections = deps.maxConnections ?? MAX_CONNECTIONS;
+  app.server.maxConnections = MAX_CONNECTIONS;
   // The API server always sends application/json; anything else is a client mistake (415).
   app.removeContentTypeParser('text/plain');
   // Fastify's own JSON parser (prototype-poisoning checks included), behind the depth scan.

@@ -3,8 +3,14 @@
  * registries that have rules (anything else is `other`) and the configured proxy targets; never a
  * per-image or per-Pod label.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
+import { REWRITE_REASONS, targetsOf, type RewriteRule } from '../core/rewrite.js';
+import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
+
+/** The label values every series starts with (at zero). */
+const ENDPOINTS = ['mutate', 'audit'];
+const RESULTS = ['patched', 'unchanged', 'audited', 'skipped', 'ignored', 'bad_request', 'error'];
 
 export interface Metrics {
   readonly registry: Registry;
@@ -15,16 +21,26 @@ export interface Metrics {
     seconds: number,
     knownRegistries: ReadonlySet<string>,
   ): void;
-  /** Records a request that never reached the handler (bad input) or failed inside it. */
+  /**
+   * Records a request that never became a review (bad input) or failed inside the handler: counted
+   * in requests_total, not in the duration histogram, which times reviews only.
+   */
   observeFailure(endpoint: string, result: 'bad_request' | 'error', seconds: number): void;
   observeConfigReload(result: 'success' | 'failure'): void;
   setProxyHealth(proxy: string, healthy: boolean): void;
 }
 
+export interface MetricsOptions {
+  /** Node's process_* and nodejs_* metrics (default true; tests turn them off). */
+  readonly defaultMetrics?: boolean;
+  /** The configuration's rules: their image series (registries, targets) exist from start, at zero. */
+  readonly rules?: readonly RewriteRule[];
+}
+
 /** A fresh registry per app, so several apps (tests, the bench) never share counters. */
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'pullthrough_' });
+  registerProcessMetrics(registry, options);
   const requests = new Counter({
     name: 'pullthrough_admission_requests_total',
     help: 'Admission reviews by endpoint and result (patched, unchanged, audited, skipped, ignored, bad_request, error).',
@@ -33,7 +49,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const duration = new Histogram({
     name: 'pullthrough_admission_duration_seconds',
-    help: 'Time from a parsed review to its response, by endpoint.',
+    help: 'Time from a parsed review to its response, by endpoint; requests rejected before they are a review (bad_request) are not timed.',
     labelNames: ['endpoint'] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
     registers: [registry],
@@ -57,6 +73,27 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  zeroCounter(requests, labelCombinations({ endpoint: ENDPOINTS, result: RESULTS }));
+  const rules = options.rules ?? [];
+  const registries = [...new Set([...rules.map((rule) => rule.registry), 'other'])];
+  zeroCounter(
+    images,
+    labelCombinations({ endpoint: ENDPOINTS, reason: REWRITE_REASONS, registry: registries, proxy: [''] }),
+  );
+  // A rewritten image names the target it went to: one series per rule target.
+  for (const rule of rules) {
+    zeroCounter(
+      images,
+      labelCombinations({
+        endpoint: ENDPOINTS,
+        reason: ['rewritten'],
+        registry: [rule.registry],
+        proxy: targetsOf(rule),
+      }),
+    );
+  }
+  zeroCounter(reloads, [{ result: 'success' }, { result: 'failure' }]);
+
   return {
     registry,
     observeReview(endpoint, summary, seconds, knownRegistries) {
@@ -79,9 +116,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       for (const { reason, registry, proxy, count } of tally.values())
         images.inc({ endpoint, reason, registry, proxy }, count);
     },
-    observeFailure(endpoint, result, seconds) {
+    observeFailure(endpoint, result) {
       requests.inc({ endpoint, result });
-      duration.observe({ endpoint }, seconds);
     },
     observeConfigReload(result) {
       reloads.inc({ result });

@@ -87,6 +87,15 @@ export interface CreateTlsSourceDeps {
   port?: number;
 }
 
+/** The files path; a missing, garbage or mismatched pair is the operator's to fix, like a bad flag. */
+async function checkedFileTlsSource(flags: TlsFlags, log: Logger): Promise<TlsSource> {
+  try {
+    return await fileTlsSource(flags.tlsCert as string, flags.tlsKey as string, { log });
+  } catch (error) {
+    throw new TlsConfigError([error instanceof Error ? error.message : String(error)]);
+  }
+}
+
 /**
  * Builds the serving-certificate source the flags ask for; what `serve` calls before listening.
  * The Kubernetes client is loaded only on the self-managed path, so local runs never import it.
@@ -100,8 +109,7 @@ export async function createTlsSource(
   if (ignored.length > 0) log.warn({ ignored, mode }, 'certificate flags ignored on this certificate path');
 
   if (mode === 'files') {
-    const source = await fileTlsSource(flags.tlsCert as string, flags.tlsKey as string, { log });
-    return { source, mode };
+    return { source: await checkedFileTlsSource(flags, log), mode };
   }
   if (mode === 'self-signed') {
     const { source, caPath } = await selfSignedTlsSource({

@@ -67,7 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.logger;
   const { config, text: configText } = await loadConfig(options.configPath);
   let runtime = createRuntime(config);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ rules: config.rules });
 
   const prober = createProxyProber({ config, metrics, logger: log.child({ component: 'health' }) });
   const verifier = createImageVerifier({ config, logger: log.child({ component: 'verify' }) });
@@ -116,7 +116,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
 
-  await app.listen({ host: options.host, port: options.port });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    // The port is taken (or not ours to bind): release what started so the process can exit.
+    watcher?.close();
+    detachTls();
+    verifier.close();
+    await tls.source.close();
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   prober.start();
   ready = true;
   const address = app.server.address() as AddressInfo;

@@ -8,7 +8,7 @@
  * Leadership is checked before every single write, so an instance that loses the lease stops
  * writing at once, between two writes, not at the end of the plan.
  */
-import type { Logger } from 'pino';
+import type { ScopedLogger as Logger } from '../platform/logger.js';
 import { ConflictError, describeApiError } from '../kube/api-errors.js';
 import { Backoff, type BackoffOptions } from '../platform/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';

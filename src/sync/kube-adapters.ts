@@ -5,7 +5,7 @@
  * so RBAC can confine the controller to Secrets of that one name.
  */
 import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Secret } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+import type { ScopedLogger as Logger } from '../platform/logger.js';
 import { ConflictError, httpStatusOf } from '../kube/api-errors.js';
 import type { SyncInput } from './plan.js';
 import { WatchedCollection } from './watched-collection.js';

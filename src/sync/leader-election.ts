@@ -3,7 +3,7 @@
  * write what it says. The Lease API sits behind {@link LeaseStore} (`kube-lease-store.ts` with
  * @kubernetes/client-node; tests with a fake), timers and clock are injectable.
  */
-import type { Logger } from 'pino';
+import type { ScopedLogger as Logger } from '../platform/logger.js';
 import { ConflictError } from '../kube/api-errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 import { LeaderElector, type ElectionStep, type ObservedLease, type LeaseRecord } from './leader-elector.js';

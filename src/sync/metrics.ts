@@ -5,7 +5,8 @@
  * Only the leader plans and writes, so the plan gauges (conflicts, target namespaces, in sync) are
  * those of the leader and 0 on the others: aggregate them with `max` (or `sum`) over the replicas.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
 import type { SyncPlan } from './plan.js';
 
 export type WriteAction = 'create' | 'update' | 'replace' | 'delete';
@@ -23,7 +24,7 @@ export interface SyncMetrics {
 
 export function createSyncMetrics(options: { defaultMetrics?: boolean } = {}): SyncMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'pullthrough_' });
+  registerProcessMetrics(registry, options);
   const leader = new Gauge({
     name: 'pullthrough_secret_sync_leader',
     help: '1 while this instance holds the lease and is the one that writes, else 0.',
@@ -72,6 +73,16 @@ export function createSyncMetrics(options: { defaultMetrics?: boolean } = {}): S
     labelNames: ['collection'] as const,
     registers: [registry],
   });
+
+  zeroCounter(
+    writes,
+    labelCombinations({
+      action: ['create', 'update', 'replace', 'delete'] satisfies WriteAction[],
+      result: ['success', 'conflict', 'error'] satisfies WriteResult[],
+    }),
+  );
+  zeroCounter(reconciles, [{ result: 'success' }, { result: 'error' }]);
+  zeroCounter(restarts, labelCombinations({ collection: ['namespaces', 'source', 'copies'] }));
 
   return {
     registry,

@@ -5,7 +5,7 @@
  * {@link startSecretSync}; tests run it in-process too.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+import type { ScopedLogger as Logger } from '../platform/logger.js';
 import type { ScopeSettings } from '../core/scope.js';
 import { SecretSyncController } from './controller.js';
 import { kubeSecretWriter, kubeSyncSources, type SecretWriter, type SyncSources } from './kube-adapters.js';
@@ -121,7 +121,7 @@ export async function startSecretSync(options: SecretSyncOptions): Promise<Runni
       await election.stop({ release: true });
       await sources.stop();
       await server?.close();
-      logger.info('secret sync stopped');
+      logger.info({}, 'secret sync stopped');
     },
   };
 }

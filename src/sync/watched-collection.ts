@@ -19,7 +19,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+import type { ScopedLogger as Logger } from '../platform/logger.js';
 import { Backoff, type BackoffOptions } from '../platform/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../platform/clock.js';
 

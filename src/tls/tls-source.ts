@@ -1,9 +1,9 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { silentLogger, type Logger } from '../platform/logger.js';
+import { watchFiles, type FileWatch } from '../platform/watch-files.js';
 import { checkTlsMaterial, type CertificateInfo, type TlsMaterial } from './tls-material.js';
 
 /** Called with the new material after the serving certificate changed. */
@@ -126,23 +126,16 @@ export async function fileTlsSource(
   return new FileTlsSource(resolve(certPath), resolve(keyPath), initial.material, opts);
 }
 
-// Kubernetes Secret volumes are written by the kubelet's atomic writer: the files are symlinks through
-// a `..data` symlink that is swapped to a new timestamped directory with one rename. A watch on the file
-// follows the symlink to the old inode and goes silent after the swap, so the parent directory is
-// watched too; the file watches are re-armed after every reload to follow in-place edits elsewhere.
+// A mounted Secret changes by the kubelet's `..data` swap: platform/watch-files.ts watches the
+// directories and the files, and the file watches are re-armed after every reload.
 class FileTlsSource implements TlsSource {
   readonly #certPath: string;
   readonly #keyPath: string;
   readonly #publisher: TlsPublisher;
   readonly #log: Logger;
-  readonly #debounceMs: number;
   readonly #retryMs: number;
-  readonly #watchFiles: boolean;
-  readonly #dirWatchers: FSWatcher[] = [];
-  #fileWatchers: FSWatcher[] = [];
-  #debounce: NodeJS.Timeout | undefined;
+  readonly #watch: FileWatch;
   #retry: NodeJS.Timeout | undefined;
-  #poll: NodeJS.Timeout | undefined;
   #reloading: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -151,18 +144,18 @@ class FileTlsSource implements TlsSource {
     this.#keyPath = keyPath;
     this.#log = opts.log ?? silentLogger;
     this.#publisher = new TlsPublisher(initial, this.#log);
-    this.#debounceMs = opts.debounceMs ?? 100;
     this.#retryMs = opts.retryMs ?? 1000;
-    this.#watchFiles = opts.watch ?? true;
-    if (this.#watchFiles) {
-      for (const dir of new Set([dirname(certPath), dirname(keyPath)])) {
-        const watcher = this.#watch(dir);
-        if (watcher) this.#dirWatchers.push(watcher);
-      }
-    }
-    this.#rewatchFiles();
-    const pollMs = opts.pollIntervalMs ?? 60_000;
-    if (pollMs > 0) this.#poll = setInterval(() => this.#schedule(), pollMs).unref();
+    const watched = opts.watch ?? true;
+    this.#watch = watchFiles(
+      {
+        directories: watched ? [dirname(certPath), dirname(keyPath)] : [],
+        files: watched ? [certPath, keyPath] : [],
+        debounceMs: opts.debounceMs ?? 100,
+        pollIntervalMs: opts.pollIntervalMs ?? 60_000,
+        log: this.#log,
+      },
+      () => this.#schedule(),
+    );
   }
 
   current(): TlsMaterial {
@@ -175,41 +168,18 @@ class FileTlsSource implements TlsSource {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#debounce);
     clearTimeout(this.#retry);
-    clearInterval(this.#poll);
-    for (const w of [...this.#dirWatchers, ...this.#fileWatchers]) w.close();
+    this.#watch.close();
     await this.#reloading;
     this.#publisher.clear();
   }
 
-  #watch(path: string): FSWatcher | undefined {
-    try {
-      const watcher = watch(path, { persistent: false }, () => this.#schedule());
-      watcher.on('error', (err) => this.#log.debug({ err, path }, 'file watch ended; relying on re-reads'));
-      return watcher;
-    } catch (err) {
-      this.#log.debug({ err, path }, 'cannot watch; relying on re-reads');
-      return undefined;
-    }
-  }
-
-  #rewatchFiles(): void {
-    for (const w of this.#fileWatchers) w.close();
-    if (!this.#watchFiles) return;
-    this.#fileWatchers = [this.#certPath, this.#keyPath]
-      .map((p) => this.#watch(p))
-      .filter((w): w is FSWatcher => w !== undefined);
-  }
-
+  /** Runs after the debounce: one reload at a time, in order. */
   #schedule(): void {
     if (this.#closed) return;
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => {
-      this.#reloading = this.#reloading
-        .then(() => this.#reload())
-        .catch((err: unknown) => this.#log.error({ err }, 'certificate reload failed'));
-    }, this.#debounceMs).unref();
+    this.#reloading = this.#reloading
+      .then(() => this.#reload())
+      .catch((err: unknown) => this.#log.error({ err }, 'certificate reload failed'));
   }
 
   async #reload(): Promise<void> {
@@ -217,13 +187,13 @@ class FileTlsSource implements TlsSource {
     clearTimeout(this.#retry);
     const read = await readTlsFiles(this.#certPath, this.#keyPath);
     if (this.#closed) return;
-    this.#rewatchFiles();
+    this.#watch.rewatch();
     if (!read.ok) {
       this.#log.warn(
         { certPath: this.#certPath, keyPath: this.#keyPath, reason: read.reason },
         'ignoring unusable certificate files; still serving the previous certificate',
       );
-      this.#retry = setTimeout(() => this.#schedule(), this.#retryMs).unref();
+      this.#retry = setTimeout(() => this.#watch.trigger(), this.#retryMs).unref();
       return;
     }
     if (this.#publisher.publish(read.material)) {

@@ -32,15 +32,17 @@ const file = (name: string) => join(dir, name);
 describe('pullthrough audit -f', () => {
   afterAll(removeTempFiles);
 
-  it('prints an aligned table grouped by namespace and workload, then the summary', async () => {
+  it('prints an aligned table grouped by namespace and workload, one row per item with its FILE:LINE, then the summary', async () => {
     const result = await run(['audit', '-f', file('kustomize.yaml'), '-f', file('proxied.yaml')]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+    const kustomize = `${file('kustomize.yaml')}:1`;
+    const proxied = `${file('proxied.yaml')}:1`.padEnd(kustomize.length);
     expect(result.stdout).toBe(
       [
-        'NAMESPACE  WORKLOAD                       IMAGE FIELD       AS WRITTEN                                             RESULT                                                      REASON',
-        'default    Deployment/app-with-kustomize  containers/nginx  nginx:1.26-alpine                                      harbor.ingress.local/proxy_cache/library/nginx:1.26-alpine  rewritten',
-        '           Pod/done                       containers/a      harbor.ingress.local/proxy_cache/library/httpd:latest  (unchanged)                                                 already-proxied',
+        `NAMESPACE  WORKLOAD                       ${'SOURCE'.padEnd(kustomize.length)}  CONTAINER  AS WRITTEN                                             RESULT                                                      REASON`,
+        `default    Deployment/app-with-kustomize  ${kustomize}  nginx      nginx:1.26-alpine                                      harbor.ingress.local/proxy_cache/library/nginx:1.26-alpine  rewritten`,
+        `           Pod/done                       ${proxied}  a          harbor.ingress.local/proxy_cache/library/httpd:latest  (unchanged)                                                 already-proxied`,
         '',
         'Summary: 2 pod specs in 2 workloads, 2 images.',
         '  would move to the cache: 1 image, 1 distinct upstream repository (1 on Docker Hub)',
@@ -49,6 +51,16 @@ describe('pullthrough audit -f', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('keeps one row per item when several files hold the same workload', async () => {
+    const same = `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: hello }\nspec: { template: { spec: { containers: [{ name: app, image: nginx }] } } }\n`;
+    const twins = tempFiles({ 'a.yaml': same, 'b.yaml': `# a comment\n${same}` });
+    const result = await run(['audit', '-f', join(twins, 'a.yaml'), '-f', join(twins, 'b.yaml')]);
+    const rows = result.stdout.split('\n\n')[0]!.split('\n').slice(1);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(new RegExp(`^default +Deployment/hello +${join(twins, 'a.yaml')}:1 +app `));
+    expect(rows[1]).toMatch(new RegExp(`^ +${join(twins, 'b.yaml')}:2 +app `));
   });
 
   it('writes one JSON document with summary, items and errors for machines', async () => {
@@ -68,6 +80,7 @@ describe('pullthrough audit -f', () => {
       'dockerHubRepositories',
       'upstreamRepositories',
       'ignoredObjects',
+      'pullSecrets',
     ]);
     expect(Object.keys(report.summary.byReason)).toEqual(AUDIT_REASONS);
     expect(report.summary).toMatchObject({ source: 'manifests', pods: 3, images: 6, wouldRewrite: 4 });
@@ -92,7 +105,8 @@ describe('pullthrough audit -f', () => {
         source: file('broken.yaml'),
         line: 9,
         column: 1,
-        message: 'All mapping items must start at the same column (in the document starting at line 6)',
+        message:
+          'All mapping items must start at the same column; the document starting at line 6 (Pod/bad) is not audited',
       },
     ]);
   });
@@ -147,7 +161,7 @@ describe('pullthrough audit -f', () => {
     const result = await run(['audit', '-f', file('broken.yaml')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      `${file('broken.yaml')}:9:1: All mapping items must start at the same column (in the document starting at line 6)\n`,
+      `${file('broken.yaml')}:9:1: All mapping items must start at the same column; the document starting at line 6 (Pod/bad) is not audited\n`,
     );
     expect(result.stdout).toContain('Pod/fine');
     expect(result.stdout).toContain('  problems: 1, listed on standard error; the report is incomplete\n');
@@ -191,7 +205,7 @@ describe('pullthrough audit -f', () => {
 
     it('is 2 for usage and configuration errors, with nothing on standard output', async () => {
       const cases = [
-        [['--output', 'yaml'], 'pullthrough audit: --output must be one of table, json (got "yaml")\n'],
+        [['--output', 'yaml'], 'pullthrough audit: --output must be one of table, wide, json (got "yaml")\n'],
         [
           ['--scope', 'everything'],
           'pullthrough audit: --scope must be one of cluster, opt-in (got "everything")\n',
@@ -224,7 +238,7 @@ describe('pullthrough audit -f', () => {
     expect(result.stdout).toMatch(/^Usage: pullthrough audit \[options\]/);
     expect(result.stdout).toContain('--fail-on-rewrite');
     expect(result.stdout).toContain('Exit status: 0 the report is complete; 1');
-    expect((await run(['--help'])).stdout).toMatch(/\n {2}audit {6}report what admission does/);
+    expect((await run(['--help'])).stdout).toMatch(/\n {2}audit {8}report what admission does/);
   });
 
   it('reports progress per file on standard error only when asked', async () => {

@@ -6,7 +6,7 @@ import {
   type ClusterLister,
   type PodListRequest,
 } from '../../src/audit/cluster.js';
-import { mutationSettingsOf } from '../../src/audit/report.js';
+import { mutationSettingsOf } from '../../src/admission/runtime.js';
 import type { NamespaceLabels, ScopeSettings } from '../../src/core/scope.js';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
 

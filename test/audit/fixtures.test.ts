@@ -10,7 +10,7 @@ import {
   KUSTOMIZE_BASE,
   KUSTOMIZE_OUTPUT,
 } from './fixtures.js';
-import { findHelm, findKubectl } from './tools.js';
+import { findKubectl, helmInstallTimeout, installHelm } from '../helpers/tools.js';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
@@ -34,14 +34,18 @@ describe('the scenario manifests the audit tests read', () => {
     );
   });
 
-  const helm = findHelm();
-  it.skipIf(helm === undefined)('are what helm template prints for the Grafana-like chart', () => {
-    const chart = writeTree(GRAFANA_LIKE_CHART);
-    const output = execFileSync(helm!, [...GRAFANA_LIKE_HELM_ARGS], {
-      cwd: chart,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(output).toBe(GRAFANA_LIKE_OUTPUT);
-  });
+  it(
+    'are what helm template prints for the Grafana-like chart',
+    async () => {
+      const helm = await installHelm();
+      const chart = writeTree(GRAFANA_LIKE_CHART);
+      const output = execFileSync(helm, [...GRAFANA_LIKE_HELM_ARGS], {
+        cwd: chart,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(output).toBe(GRAFANA_LIKE_OUTPUT);
+    },
+    helmInstallTimeout,
+  );
 });

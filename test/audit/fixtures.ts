@@ -1,5 +1,5 @@
 /**
- * Manifests of the user scenarios (scenarios.md), kept exactly as the tools print them: each
+ * Manifests of the user scenarios (a Kustomize app and a Grafana-like chart), kept exactly as the tools print them: each
  * rendered output is byte for byte what the tool produced from the sources next to it, and
  * fixtures.test.ts renders them again whenever kubectl or helm is installed, so they cannot
  * drift. Strings rather than .yaml files, because chart templates are not YAML until rendered.

@@ -35,10 +35,20 @@ const namespaces = {
   watched: { 'pullthrough.io/rewrite': 'audit' },
   quiet: { 'pullthrough.io/rewrite': 'disabled' },
   'kube-system': {},
+  team: {},
+  legacy: {},
+};
+// The pull secret admission injects (regcred-harbor): right in team, wrong type in legacy, absent
+// from shop; the copy in the audited namespace does not matter (no /mutate there).
+const secrets = {
+  'team/regcred-harbor': 'kubernetes.io/dockerconfigjson',
+  'legacy/regcred-harbor': 'Opaque',
+  'watched/regcred-harbor': 'kubernetes.io/dockerconfigjson',
+  'shop/other': 'kubernetes.io/dockerconfigjson',
 };
 
 describe('live mode over HTTP (@kubernetes/client-node against a stand-in API server)', () => {
-  const server = new PodsApiServer(pods, namespaces);
+  const server = new PodsApiServer(pods, namespaces, secrets);
   const dir = mkdtempSync(join(tmpdir(), 'pullthrough-audit-kube-'));
   let kubeconfig: string;
 
@@ -138,9 +148,49 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
     expect(stdout).toContain('Not yet proxied: 2 pods (created before pullthrough, or while it was down);');
     expect(stdout).toMatch(/\n {2}shop {2}Deployment\/web {2}2 pods\n/);
     expect(stdout).toMatch(
-      /^shop +Deployment\/web +2 +containers\/main +nginx:1\.26-alpine +harbor\.ingress\.local\/proxy_cache\/library\/nginx:1\.26-alpine +rewritten, not yet proxied$/m,
+      /^shop +Deployment\/web +2 +main +nginx:1\.26-alpine +harbor\.ingress\.local\/proxy_cache\/library\/nginx:1\.26-alpine +not yet proxied$/m,
     );
-    expect(stdout).toMatch(/^watched +Pod\/audited +1 .* rewritten, audit only$/m);
+    expect(stdout).toMatch(/^watched +Pod\/audited +1 .* audit only$/m);
+  });
+
+  it('checks the pull secret in every namespace admission rewrites, and shows the problems first', async () => {
+    const { report } = await auditJson(['--kubeconfig', kubeconfig]);
+    expect(report.summary.pullSecrets).toEqual([
+      { namespace: 'legacy', name: 'regcred-harbor', exists: true, type: 'Opaque' },
+      { namespace: 'shop', name: 'regcred-harbor', exists: false, type: null },
+      { namespace: 'team', name: 'regcred-harbor', exists: true, type: 'kubernetes.io/dockerconfigjson' },
+    ]);
+    // One LIST for the secret name across namespaces, narrowed by a field selector.
+    expect(
+      server.requests
+        .filter((url) => url.pathname === '/api/v1/secrets')
+        .map((url) => url.searchParams.get('fieldSelector')),
+    ).toEqual(['metadata.name=regcred-harbor']);
+
+    const { stdout } = await run(['audit', '--kubeconfig', kubeconfig]);
+    expect(stdout.split('\n').slice(0, 5)).toEqual([
+      'Pull secrets: 2 of 3 missing or unusable where admission injects them.',
+      'NAMESPACE  PULL SECRET     STATUS',
+      'shop       regcred-harbor  MISSING: Pods here will fail with ImagePullBackOff',
+      'legacy     regcred-harbor  type Opaque; want kubernetes.io/dockerconfigjson',
+      'team       regcred-harbor  present, kubernetes.io/dockerconfigjson',
+    ]);
+
+    const one = await auditJson(['--kubeconfig', kubeconfig, '-n', 'team']);
+    expect(one.report.summary.pullSecrets).toEqual([
+      { namespace: 'team', name: 'regcred-harbor', exists: true, type: 'kubernetes.io/dockerconfigjson' },
+    ]);
+    expect(server.requests.at(-1)?.pathname).toBe('/api/v1/namespaces/team/pods');
+    expect(server.requests.some((url) => url.pathname === '/api/v1/namespaces/team/secrets')).toBe(true);
+  });
+
+  it('hides the rows of excluded namespaces unless --all, and says so', async () => {
+    const hidden = await run(['audit', '--kubeconfig', kubeconfig]);
+    expect(hidden.stdout).not.toContain('kube-proxy');
+    expect(hidden.stdout).toContain('  hidden: 1 image in excluded namespaces (--all shows them)\n');
+    const all = await run(['audit', '--kubeconfig', kubeconfig, '--all']);
+    expect(all.stdout).toMatch(/^kube-system +Pod\/kube-proxy-x +1 .* namespace-excluded$/m);
+    expect(all.stdout).not.toContain('hidden:');
   });
 
   it('honours -n, --context and --scope', async () => {

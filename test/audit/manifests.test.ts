@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyManifestSet, readManifests } from '../../src/audit/manifests.js';
-import { ReportBuilder, mutationSettingsOf, type AuditReport } from '../../src/audit/report.js';
+import { mutationSettingsOf } from '../../src/admission/runtime.js';
+import { ReportBuilder, type AuditReport } from '../../src/audit/report.js';
 import { namespaceDecision, type ScopeSettings } from '../../src/core/scope.js';
 import { DEFAULT_CONFIG, parseConfig, type Config } from '../../src/config/config.js';
 import { GRAFANA_LIKE_OUTPUT, KUSTOMIZE_OUTPUT } from './fixtures.js';
@@ -325,21 +326,22 @@ ${podSpec('nginx')}
         source: 'broken.yaml',
         line: 10,
         column: 1,
-        message: 'All mapping items must start at the same column (in the document starting at line 6)',
+        message:
+          'All mapping items must start at the same column; the document starting at line 6 (Deployment/broken-indent) is not audited',
       },
       {
+        // Split at `---` first, as kubectl does: the unclosed map cannot swallow the next document.
         source: 'broken.yaml',
-        line: 15,
-        column: 1,
-        message: expect.stringMatching(
-          /^Flow map in block collection must be sufficiently indented.* \(in the document starting at line 12\)$/,
-        ),
+        line: 14,
+        column: 27,
+        message:
+          'Flow map in block collection must be sufficiently indented and end with a }; the document starting at line 12 (Pod/unclosed) is not audited',
       },
       {
         source: 'broken.yaml',
         line: 19,
         column: 1,
-        message: 'Map keys must be unique (in the document starting at line 16)',
+        message: 'Map keys must be unique; the document starting at line 16 (Pod/duplicated) is not audited',
       },
       {
         source: 'broken.yaml',
@@ -449,5 +451,84 @@ spec:
     const report = audit(text);
     expect(report.summary).toMatchObject({ wouldRewrite: 3, wouldRewriteAuditOnly: 1, podsToRewrite: 2 });
     expect(report.summary.ignoredObjects).toBe(3);
+  });
+
+  it('reads a document as leniently as kubectl: a quoted annotation closed at the key indentation', () => {
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: annotated
+  annotations:
+    description: 'first line
+      second line
+    '
+spec:
+  template:
+    ${podSpec('httpd')}
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: after }
+${podSpec('nginx')}
+`;
+    const report = audit(text, { file: 'lenient.yaml' });
+    expect(report.errors).toEqual([]);
+    expect(report.items.map((item) => [item.workload.name, item.source, item.reason])).toEqual([
+      ['annotated', 'lenient.yaml:1:1', 'rewritten'],
+      ['after', 'lenient.yaml:13:1', 'rewritten'],
+    ]);
+  });
+
+  it('reports one error per broken document of a raw Helm template, with its position and name', () => {
+    const template = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  labels:
+    {{- include "chart.labels" . | nindent 4 }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          {{- with .Values.resources }}
+          resources: {{ toYaml . | nindent 12 }}
+          {{- end }}
+`;
+    const text = [
+      template('one'),
+      template('two'),
+      `apiVersion: v1\nkind: Pod\nmetadata: { name: fine }\n${podSpec('httpd')}\n`,
+    ].join('---\n');
+    const report = audit(text, { file: 'raw.yaml' });
+    expect(report.items.map((item) => item.workload.name)).toEqual(['fine']);
+    expect(report.errors).toHaveLength(2);
+    expect(report.errors.map((error) => [error.line, error.message])).toEqual([
+      // Line 6 of each: the first `{{-` inside the block mapping; 11 problems folded into one.
+      [
+        6,
+        expect.stringMatching(
+          / \(and 10 more problems\); the document starting at line 1 \(Deployment\/one\) is not audited$/,
+        ),
+      ],
+      [22, expect.stringMatching(/; the document starting at line 17 \(Deployment\/two\) is not audited$/)],
+    ]);
+  });
+
+  it('keeps the YAML library quiet: no Node warning for a collection used as a key', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const report = audit(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata:\n  ? [a, b]\n  : x\n`,
+      );
+      expect(report.summary.ignoredObjects).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
   });
 });

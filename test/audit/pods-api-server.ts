@@ -1,7 +1,8 @@
 /**
  * A loopback HTTP stand-in for the reads of `pullthrough audit`: GET /api/v1/pods,
  * /api/v1/namespaces/NS/pods (with `limit` and `continue`), /api/v1/namespaces (paged too) and
- * /api/v1/namespaces/NS. It checks what @kubernetes/client-node sends; the real API server is the
+ * /api/v1/namespaces/NS, and Secrets by `fieldSelector=metadata.name=NAME` (/api/v1/secrets and
+ * /api/v1/namespaces/NS/secrets). It checks what @kubernetes/client-node sends; the real API server is the
  * e2e suite's job (test/e2e/audit-live.test.ts).
  */
 import { writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ export class PodsApiServer {
   constructor(
     readonly pods: any[],
     readonly namespaces: Record<string, Record<string, string>>,
+    /** Secrets as `namespace/name` -> type. */
+    readonly secrets: Record<string, string> = {},
   ) {}
 
   async start(): Promise<void> {
@@ -91,6 +94,15 @@ export class PodsApiServer {
     if (namespacedPods) {
       const pods = this.pods.filter((pod) => pod.metadata.namespace === namespacedPods[1]);
       return this.#send(res, 200, this.#page(url, pods, 'PodList'));
+    }
+    const secrets = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?secrets$/.exec(path);
+    if (secrets) {
+      const name = /^metadata\.name=(.+)$/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1];
+      const items = Object.entries(this.secrets)
+        .map(([key, type]) => ({ metadata: { namespace: key.split('/')[0], name: key.split('/')[1] }, type }))
+        .filter((secret) => secrets[1] === undefined || secret.metadata.namespace === secrets[1])
+        .filter((secret) => name === undefined || secret.metadata.name === name);
+      return this.#send(res, 200, this.#page(url, items, 'SecretList'));
     }
     const namespaceObjects = Object.entries(this.namespaces).map(([name, labels]) => ({
       metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },

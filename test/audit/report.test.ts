@@ -2,7 +2,8 @@ import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { handleReview } from '../../src/admission/handle-review.js';
 import { createRuntime } from '../../src/admission/runtime.js';
-import { AUDIT_REASONS, ReportBuilder, auditSubject, mutationSettingsOf } from '../../src/audit/report.js';
+import { mutationSettingsOf } from '../../src/admission/runtime.js';
+import { AUDIT_REASONS, ReportBuilder, auditSubject } from '../../src/audit/report.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/config/config.js';
 import { REWRITE_REASONS } from '../../src/core/rewrite.js';
 import { loadReview, reviewNames } from '../fixtures/load.js';
@@ -135,6 +136,7 @@ describe('the audit report', () => {
     expect(AUDIT_REASONS).toEqual(expect.arrayContaining([...REWRITE_REASONS]));
     expect(report.summary).toEqual({
       source: 'cluster',
+      pullSecrets: [],
       pods: 4,
       workloads: 1,
       images: 7,

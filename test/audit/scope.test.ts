@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { namespaceDecision, type ScopeSettings } from '../../src/core/scope.js';
-import { findHelm } from './tools.js';
+import { helmInstallTimeout, installHelm } from '../helpers/tools.js';
 
 const LABEL = 'pullthrough.io/rewrite';
 const labelValues = [undefined, 'enabled', 'audit', 'disabled', 'something-else'];
@@ -61,50 +61,50 @@ describe('namespace scope', () => {
     expect(outcome('default', undefined, settings)).toBe('enforce');
   });
 
-  const helm = findHelm();
-  it.skipIf(helm === undefined)(
-    'agrees with the namespaceSelectors the chart renders, for every scope, mode and label (helm template)',
-    () => {
-      const chart = fileURLToPath(new URL('../../charts/pullthrough', import.meta.url));
-      for (const { scope, mode } of combinations) {
-        const rendered = execFileSync(
-          helm!,
-          [
-            'template',
-            'pt',
-            chart,
-            '--namespace',
-            'pullthrough',
-            '--set',
-            `scope=${scope}`,
-            '--set',
-            `mode=${mode}`,
-          ].concat(['--set', 'excludedNamespaces={harbor}']),
-          { encoding: 'utf8', timeout: 60_000 },
-        );
-        const configuration = parseAllDocuments(rendered)
-          .map((document) => document.toJS())
-          .find((object) => object?.kind === 'MutatingWebhookConfiguration');
-        // The release namespace is excluded by the chart; the audit is told with --excluded-namespace.
-        const settings: ScopeSettings = { scope, mode, excludedNamespaces: ['harbor', 'pullthrough'] };
-        for (const namespace of namespaces) {
-          for (const label of labelValues) {
-            const labels: Record<string, string> = { 'kubernetes.io/metadata.name': namespace };
-            if (label !== undefined) labels[LABEL] = label;
-            const reached = configuration.webhooks
-              .filter((webhook: any) => selects(webhook.namespaceSelector, labels))
-              .map((webhook: any) => (webhook.name.startsWith('mutate.') ? 'enforce' : 'audit'));
-            const predicted = outcome(namespace, label, settings);
-            const context = `${scope} ${mode}, namespace ${namespace}, label ${label}`;
-            expect(reached.length, context).toBeLessThanOrEqual(1);
-            expect(reached[0] ?? 'skipped', context).toBe(
-              predicted.startsWith('namespace-') ? 'skipped' : predicted,
-            );
-          }
+  let helm: string;
+  beforeAll(async () => {
+    helm = await installHelm();
+  }, helmInstallTimeout);
+  it('agrees with the namespaceSelectors the chart renders, for every scope, mode and label (helm template)', () => {
+    const chart = fileURLToPath(new URL('../../charts/pullthrough', import.meta.url));
+    for (const { scope, mode } of combinations) {
+      const rendered = execFileSync(
+        helm,
+        [
+          'template',
+          'pt',
+          chart,
+          '--namespace',
+          'pullthrough',
+          '--set',
+          `scope=${scope}`,
+          '--set',
+          `mode=${mode}`,
+        ].concat(['--set', 'excludedNamespaces={harbor}']),
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      const configuration = parseAllDocuments(rendered)
+        .map((document) => document.toJS())
+        .find((object) => object?.kind === 'MutatingWebhookConfiguration');
+      // The release namespace is excluded by the chart; the audit is told with --excluded-namespace.
+      const settings: ScopeSettings = { scope, mode, excludedNamespaces: ['harbor', 'pullthrough'] };
+      for (const namespace of namespaces) {
+        for (const label of labelValues) {
+          const labels: Record<string, string> = { 'kubernetes.io/metadata.name': namespace };
+          if (label !== undefined) labels[LABEL] = label;
+          const reached = configuration.webhooks
+            .filter((webhook: any) => selects(webhook.namespaceSelector, labels))
+            .map((webhook: any) => (webhook.name.startsWith('mutate.') ? 'enforce' : 'audit'));
+          const predicted = outcome(namespace, label, settings);
+          const context = `${scope} ${mode}, namespace ${namespace}, label ${label}`;
+          expect(reached.length, context).toBeLessThanOrEqual(1);
+          expect(reached[0] ?? 'skipped', context).toBe(
+            predicted.startsWith('namespace-') ? 'skipped' : predicted,
+          );
         }
       }
-    },
-  );
+    }
+  });
 });
 
 /** A LabelSelector's matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist), as the API server applies them. */

@@ -16,7 +16,6 @@ import { isMap, isScalar, parseAllDocuments, parseDocument, type YAMLMap } from 
 const run = promisify(execFile);
 
 export const chartDir = fileURLToPath(new URL('../../charts/pullthrough', import.meta.url));
-const installScript = fileURLToPath(new URL('../../hack/install-helm.sh', import.meta.url));
 
 /** Release name and namespace used by every render unless a test says otherwise. */
 export const release = 'pullthrough';
@@ -24,10 +23,8 @@ export const namespace = 'pullthrough-system';
 /** The chart's full name for `release` (the release name already contains the chart name). */
 export const fullname = 'pullthrough';
 
-/** The first build of helm compiles it from source; later calls return at once. */
-export const installTimeout = 20 * 60_000;
+export { helmInstallTimeout as installTimeout, installHelm } from '../helpers/tools.js';
 
-/** Any rendered Kubernetes object; tests cast to the client-node type they need. */
 export interface Manifest {
   apiVersion: string;
   kind: string;
@@ -47,14 +44,6 @@ export interface RenderOptions {
   kubeVersion?: string;
   namespace?: string;
   release?: string;
-}
-
-/** Runs hack/install-helm.sh (build once, then a lookup) and returns the helm binary's path. */
-export async function installHelm(): Promise<string> {
-  const { stdout } = await run(installScript, [], { maxBuffer: 16 * 1024 * 1024 });
-  const path = stdout.trim().split('\n').pop();
-  if (!path) throw new Error('hack/install-helm.sh printed no path');
-  return path;
 }
 
 async function helmTemplate(helm: string, options: RenderOptions): Promise<string> {

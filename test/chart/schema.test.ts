@@ -147,6 +147,21 @@ describe('values.schema.json', () => {
       message: "at '/verifyCredentialsSecret'",
     },
     {
+      name: 'a privileged port (the server runs unprivileged)',
+      values: { port: 443 },
+      message: "at '/port': minimum: got 443, want 1,024",
+    },
+    {
+      name: 'an extraEnv entry without a name',
+      values: { extraEnv: [{ value: 'x' }] },
+      message: "at '/extraEnv/0': missing property 'name'",
+    },
+    {
+      name: 'extraArgs that are not strings',
+      values: { extraArgs: [1] },
+      message: "at '/extraArgs/0': got number, want string",
+    },
+    {
       name: 'a misspelt secretSync key',
       values: { secretSync: { enable: true } },
       message: "at '/secretSync': additional properties 'enable' not allowed",
@@ -217,6 +232,10 @@ describe('values.schema.json', () => {
           tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],
           affinity: { nodeAffinity: {} },
           priorityClassName: 'system-cluster-critical',
+          extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=192' }],
+          extraArgs: ['--tls-dns', 'webhook.example.com'],
+          hostNetwork: true,
+          port: 9443,
           serviceMonitor: { enabled: true, labels: { release: 'kps' }, interval: '1m', scrapeTimeout: '15s' },
           config: {
             rules: [

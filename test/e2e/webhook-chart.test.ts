@@ -194,12 +194,23 @@ describe('self-managed certificates against the real API server', () => {
       'RoleBinding',
       'ClusterRole',
       'ClusterRoleBinding',
+      // The replicas patch the caBundle under the policy that allows nothing else.
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
     ];
     const objects = inCluster.filter((m) => wanted.includes(m.kind));
     expect(objects.map((m) => m.kind).sort()).toEqual([...wanted].sort());
     await kubectl(env, ['apply', '-f', '-'], { input: asList(objects) });
     cleanups.push(() =>
       kubectl(env, ['delete', 'clusterrole,clusterrolebinding', fullname, '--ignore-not-found']),
+    );
+    cleanups.push(() =>
+      kubectl(env, [
+        'delete',
+        'validatingadmissionpolicy,validatingadmissionpolicybinding',
+        `${fullname}-webhook-config-guard`,
+        '--ignore-not-found',
+      ]),
     );
     const placeholder = await kubectlJson<any>(env, ['-n', ns, 'get', 'secret', `${fullname}-tls`]);
     expect(placeholder.type).toBe('Opaque');

@@ -1,4 +1,4 @@
-// The user scenarios (shared/docs/scenarios.md) against the real kube-apiserver of the e2e harness:
+// The user scenarios (the README and docs/rewriting.md) against the real kube-apiserver of the e2e harness:
 // pullthrough serve (the build in dist/) runs on 127.0.0.1, the chart's MutatingWebhookConfiguration
 // (url mode) points the API server at it through a recording proxy, and each test checks the stored
 // Pod, the AdmissionReview the API server sent, and (where it matters) that the rewritten reference
@@ -226,7 +226,11 @@ describe('pullthrough admission against the e2e API server', () => {
 
     // A Pod whose images are all from Quay: nothing was rewritten, so it has no pull secret, and one
     // cannot be added to an existing Pod: the debug image is proxied and kubectl prints why it may fail.
-    await kubectlCreate(env, ns, pod('tool', { exporter: 'quay.io/prometheus/node-exporter:v1.8.2' }));
+    // Bound to a node that does not exist, so it never starts: the recorded review (the Pod before and
+    // after) carries no kubelet status, with or without the e2e node.
+    const toolPod = pod('tool', { exporter: 'quay.io/prometheus/node-exporter:v1.8.2' });
+    toolPod.spec.nodeName = 'e2e-no-such-node';
+    await kubectlCreate(env, ns, toolPod);
     const warned = await kubectlFull(env, [
       '-n',
       ns,

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
 import { createSelfSignedServing } from '../../src/tls/self-signed.js';
+import { installHelm } from '../helpers/tools.js';
 import { kubectl, kubectlJson, repoRoot, run, skopeo, uniqueName, waitFor, type E2eEnv } from './harness.js';
 
 export const REWRITE_LABEL = 'pullthrough.io/rewrite';
@@ -352,14 +353,9 @@ export interface Manifest {
   [field: string]: unknown;
 }
 
-let helmPath: Promise<string> | undefined;
-/** helm: the harness's (E2E_HELM), else hack/install-helm.sh (a lookup once built). */
+/** helm: the harness's (E2E_HELM), else the one the integration tests use (test/helpers/tools.ts). */
 export function helmBinary(env: E2eEnv): Promise<string> {
-  return (helmPath ??= env.E2E_HELM
-    ? Promise.resolve(env.E2E_HELM)
-    : run(join(repoRoot, 'hack/install-helm.sh'), [], { timeoutMs: 20 * 60_000 }).then(({ stdout }) =>
-        stdout.trim().split('\n').pop()!,
-      ));
+  return env.E2E_HELM ? Promise.resolve(env.E2E_HELM) : installHelm();
 }
 
 /** `helm template RELEASE charts/pullthrough -n NAMESPACE` with values (a JSON values file keeps types exact). */

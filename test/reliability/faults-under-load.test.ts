@@ -360,12 +360,13 @@ describe('faults under sustained load', () => {
           : Math.round(stuckClosed.closedAfterMs - (drainStart - phases.sigterm)),
       exit,
     };
-    console.log(`faults under load: ${JSON.stringify(summary, null, 2)}`);
 
     // No failed review outside the designed drain, and every request settled (no hung socket).
-    expect(settled, 'every request settled').toBe(true);
+    // The whole run's figures go with the first failure, to read what happened.
+    const figures = `faults under load: ${JSON.stringify(summary, null, 2)}`;
+    expect(settled, `every request settled\n${figures}`).toBe(true);
     expect(openSockets, 'client sockets still open after the server exited').toBe(0);
-    expect(summary.failedByOutcome).toEqual({});
+    expect(summary.failedByOutcome, figures).toEqual({});
     expect(samples.some((s) => s.outcome === 'ETIMEOUT')).toBe(false);
     expect(underLoad.length).toBeGreaterThan(200);
     // Every review the client saw answered was logged by the server (the in-flight one included).

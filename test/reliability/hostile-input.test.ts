@@ -434,7 +434,10 @@ const validReview = request.map((req) => ({
   request: req,
 }));
 
-/** Envelopes broken in one place, or not envelopes at all. */
+/**
+ * Envelopes broken in one place, or not envelopes at all: broken by construction, so the test
+ * knows the expected answer without restating the schema it checks.
+ */
 const brokenReview: fc.Arbitrary<unknown> = fc.oneof(
   fc
     .tuple(validReview, fc.constantFrom('admission.k8s.io/v1beta1', '', 5, null))
@@ -443,29 +446,41 @@ const brokenReview: fc.Arbitrary<unknown> = fc.oneof(
     .tuple(validReview, fc.constantFrom('Pod', 'AdmissionReviewList', 7, null))
     .map(([review, kind]) => ({ ...review, kind })),
   fc
-    .tuple(validReview, fc.oneof(junk, fc.constant(undefined)))
+    .tuple(
+      validReview,
+      fc.oneof(
+        nonString,
+        fc.string({ maxLength: 8 }),
+        fc.array(junk, { maxLength: 3 }),
+        fc.constant(undefined),
+      ),
+    )
     .map(([review, req]) => ({ ...review, request: req })),
   fc
     .tuple(validReview, fc.oneof(fc.constant(''), nonString, fc.constant(undefined)))
     .map(([review, uid]) => ({ ...review, request: { ...review.request, uid } })),
   fc
-    .tuple(
-      validReview,
-      fc.constantFrom('subResource', 'name', 'namespace', 'operation', 'dryRun', 'kind'),
-      nonString,
-    )
+    .tuple(validReview, fc.constantFrom('subResource', 'name', 'namespace', 'operation'), nonString)
     .map(([review, field, value]) => ({ ...review, request: { ...review.request, [field]: value } })),
+  fc
+    .tuple(validReview, fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.array(fc.boolean())))
+    .map(([review, dryRun]) => ({ ...review, request: { ...review.request, dryRun } })),
+  fc
+    .tuple(validReview, fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null)))
+    .map(([review, kind]) => ({ ...review, request: { ...review.request, kind } })),
   fc
     .tuple(validReview, fc.constantFrom('group', 'version', 'kind'), nonString)
     .map(([review, field, value]) => ({
       ...review,
       request: { ...review.request, kind: { ...podKind, [field]: value } },
     })),
-  fc.jsonValue({ maxDepth: 3 }),
+  fc
+    .jsonValue({ maxDepth: 3 })
+    .filter((value) => !(isObject(value) && (value as Json).kind === 'AdmissionReview')),
 );
 
 // ---------------------------------------------------------------------------------------------
-// Expectations: an independent reading of the envelope schema and the JSON parser's guard.
+// Expectations: the JSON parser's guard, and what pullthrough acts on.
 // ---------------------------------------------------------------------------------------------
 
 /** The body parser refuses `__proto__` keys and `constructor.prototype` (prototype poisoning). */
@@ -478,26 +493,6 @@ function isPoisoned(value: unknown): boolean {
     if (isPoisoned(child)) return true;
   }
   return false;
-}
-
-const optionalOf = (record: Json, field: string, type: 'string' | 'boolean'): boolean =>
-  !Object.hasOwn(record, field) || typeof record[field] === type;
-
-/** What `admissionReviewSchema` accepts, restated. */
-function isValidEnvelope(value: unknown): boolean {
-  if (!isObject(value)) return false;
-  if (value.apiVersion !== 'admission.k8s.io/v1' || value.kind !== 'AdmissionReview') return false;
-  const req = value.request;
-  if (!isObject(req) || typeof req.uid !== 'string' || req.uid.length === 0) return false;
-  if (Object.hasOwn(req, 'kind')) {
-    if (!isObject(req.kind)) return false;
-    if (!['group', 'version', 'kind'].every((field) => optionalOf(req.kind as Json, field, 'string')))
-      return false;
-  }
-  return (
-    ['subResource', 'name', 'namespace', 'operation'].every((field) => optionalOf(req, field, 'string')) &&
-    optionalOf(req, 'dryRun', 'boolean')
-  );
 }
 
 /** Does pullthrough act on this request at all (and how)? */
@@ -694,7 +689,7 @@ const budget = (numRuns: number, ms: number) => ({
 
 describe('generated AdmissionReviews', () => {
   it('always get a well-formed answer; every patch applies, touches only its paths and is idempotent', async () => {
-    const stats = { runs: 0, patched: 0, ephemeral: 0, poisoned: 0 };
+    const stats = { runs: 0, patched: 0, ephemeralAnswered: 0, poisoned: 0 };
     await fc.assert(
       fc.asyncProperty(
         validReview,
@@ -718,11 +713,11 @@ describe('generated AdmissionReviews', () => {
           const patch = expectWellFormedResponse(reply, sent.request.uid);
           const kind = mutationOf(sent.request);
           const audit = endpoint === '/audit' || harness.config.mode === 'audit';
+          if (kind === 'ephemeral-update') stats.ephemeralAnswered += 1;
           if (patch.length === 0) return;
           expect(audit).toBe(false);
           expect(kind).toBeDefined();
           stats.patched += 1;
-          if (kind === 'ephemeral-update') stats.ephemeral += 1;
 
           // The API server applies the patch to the object it sent: it must apply, strictly.
           const { newDocument: patched } = applyPatch(structuredClone(sent.request.object), patch, true);
@@ -740,26 +735,29 @@ describe('generated AdmissionReviews', () => {
       budget(1500, 15_000),
     );
     // The generator must really exercise the patch path, not only the odd shapes.
-    console.log(`generated reviews: ${JSON.stringify(stats)}`);
     expect(stats.patched).toBeGreaterThan(stats.runs / 15);
     expect(stats.runs).toBeGreaterThan(200);
     expect(stats.poisoned).toBeGreaterThan(0);
-    // About 1 in 100 runs is a patched ephemeral-container update; a loaded machine may run fewer.
-    if (stats.runs >= 1000) expect(stats.ephemeral).toBeGreaterThan(0);
+    // About 1 in 6 runs is an ephemeral-container update (a patched one is rarer; the golden
+    // fixtures pin that path down).
+    expect(stats.ephemeralAnswered).toBeGreaterThan(0);
   }, 60_000);
 
   it('answers broken envelopes with 400 and a code, and valid ones with 200', async () => {
     const harness = harnesses[0]!.harness;
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(brokenReview, validReview),
+        fc.oneof(
+          brokenReview.map((review) => ({ review, valid: false })),
+          validReview.map((review) => ({ review, valid: true })),
+        ),
         fc.constantFrom('/mutate', '/audit'),
-        async (review, endpoint) => {
+        async ({ review, valid }, endpoint) => {
           const text = JSON.stringify(review) ?? 'null';
           const sent = JSON.parse(text) as unknown;
           const reply = await postJson(harness, endpoint, text);
           if (isPoisoned(sent)) expectCodedError(reply, 400, 'PT_ERR_BAD_JSON');
-          else if (isValidEnvelope(sent)) expectWellFormedResponse(reply, (sent as Json).request.uid);
+          else if (valid) expectWellFormedResponse(reply, (sent as Json).request.uid);
           else expectCodedError(reply, 400, 'PT_ERR_BAD_REVIEW');
         },
       ),
@@ -856,9 +854,8 @@ describe('generated AdmissionReviews', () => {
       slowest.push({ image: `${image.slice(0, 16)}… (${image.length})`, ms: Math.round(ms) });
     }
     slowest.sort((a, b) => b.ms - a.ms);
-    console.log(`slowest crafted references: ${JSON.stringify(slowest.slice(0, 3))}`);
     // Milliseconds in practice; 2 s is far above any loaded CI machine and far below a hang.
-    expect(slowest[0]!.ms).toBeLessThan(2_000);
+    expect(slowest[0]!.ms, `slowest: ${JSON.stringify(slowest.slice(0, 3))}`).toBeLessThan(2_000);
   }, 60_000);
 });
 

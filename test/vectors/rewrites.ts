@@ -1,5 +1,5 @@
 /**
- * Conformance vectors for the image rewrite (design.md, "Rewrite semantics").
+ * Conformance vectors for the image rewrite (docs/rewriting.md and the README's table).
  *
  * Decision for one image:
  * - the image is parsed as in `image-refs.ts`; an invalid one is left as written (`invalid`);
@@ -20,14 +20,14 @@
  * This file is data only.
  */
 
+import type { RewriteReason } from '../../src/core/rewrite.js';
+
 export interface RewriteRuleVector {
   /** Normalized upstream registry, e.g. 'docker.io', 'localhost:5000', '[::1]:5000'. */
   registry: string;
   /** Proxy prefix, host[:port]/project[/more], no scheme, no trailing slash. */
   proxy: string;
 }
-
-export type RewriteReason = 'rewritten' | 'no-rule' | 'excluded' | 'already-proxied' | 'invalid';
 
 export interface RewriteVector {
   /** What the case shows, as a sentence. */

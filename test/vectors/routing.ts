@@ -1,6 +1,6 @@
 /**
- * Conformance vectors for rule targets beyond one Harbor prefix per registry (design.md, "Rule
- * targets"): root-mounted caches, per-repository routing, a stripped upstream namespace, and
+ * Conformance vectors for rule targets beyond one Harbor prefix per registry (docs/configuration.md,
+ * "Rules"): root-mounted caches, per-repository routing, a stripped upstream namespace, and
  * failover between targets.
  *
  * In addition to `rewrites.ts`:

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/http/metrics.js';
+import { createSyncMetrics } from '../../src/sync/metrics.js';
+import { VERSION } from '../../src/platform/version.js';
+import { testApp } from '../helpers/app.js';
+
+const sample = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+
+describe('metrics as Prometheus users expect', () => {
+  it("exports Node's default metrics under their conventional names", async () => {
+    for (const registry of [createMetrics().registry, createSyncMetrics().registry]) {
+      const text = await registry.metrics();
+      expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+      expect(text).toMatch(/^process_resident_memory_bytes /m);
+      expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
+      expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+      expect(text).not.toMatch(/pullthrough_process_|pullthrough_nodejs_/);
+    }
+  });
+
+  it('has a pullthrough_build_info{version,node} gauge of 1 in both processes', async () => {
+    for (const registry of [
+      createMetrics({ defaultMetrics: false }).registry,
+      createSyncMetrics({ defaultMetrics: false }).registry,
+    ]) {
+      const text = await registry.metrics();
+      expect(sample(text, `pullthrough_build_info{version="${VERSION}",node="${process.version}"}`)).toBe(1);
+    }
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('has every counter series at zero from start, so rate() works before the first event', async () => {
+    const text = await createMetrics({
+      defaultMetrics: false,
+      rules: [
+        { registry: 'docker.io', proxies: ['harbor-a.example.com/hub', 'harbor-b.example.com/hub'] },
+        { registry: 'quay.io', proxy: 'harbor-a.example.com/quay' },
+      ],
+    }).registry.metrics();
+    for (const endpoint of ['mutate', 'audit']) {
+      for (const result of [
+        'patched',
+        'unchanged',
+        'audited',
+        'skipped',
+        'ignored',
+        'bad_request',
+        'error',
+      ]) {
+        expect(
+          sample(text, `pullthrough_admission_requests_total{endpoint="${endpoint}",result="${result}"}`),
+        ).toBe(0);
+      }
+      for (const registry of ['docker.io', 'quay.io', 'other']) {
+        expect(
+          sample(
+            text,
+            `pullthrough_images_total{endpoint="${endpoint}",reason="no-rule",registry="${registry}",proxy=""}`,
+          ),
+        ).toBe(0);
+      }
+      for (const [registry, proxy] of [
+        ['docker.io', 'harbor-a.example.com/hub'],
+        ['docker.io', 'harbor-b.example.com/hub'],
+        ['quay.io', 'harbor-a.example.com/quay'],
+      ]) {
+        expect(
+          sample(
+            text,
+            `pullthrough_images_total{endpoint="${endpoint}",reason="rewritten",registry="${registry}",proxy="${proxy}"}`,
+          ),
+        ).toBe(0);
+      }
+    }
+    // Every images series carries all four labels (no series without `proxy`).
+    expect(
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('pullthrough_images_total{') && !line.includes('proxy=')),
+    ).toEqual([]);
+    expect(sample(text, 'pullthrough_config_reloads_total{result="failure"}')).toBe(0);
+
+    const sync = await createSyncMetrics({ defaultMetrics: false }).registry.metrics();
+    expect(sample(sync, 'pullthrough_secret_sync_writes_total{action="create",result="error"}')).toBe(0);
+    expect(sample(sync, 'pullthrough_secret_sync_reconciles_total{result="success"}')).toBe(0);
+    expect(sample(sync, 'pullthrough_secret_sync_watch_restarts_total{collection="copies"}')).toBe(0);
+  });
+
+  it('times reviews only: a rejected request counts as bad_request but is not in the duration histogram', async () => {
+    const fresh = testApp();
+    await fresh.app.inject({
+      method: 'POST',
+      url: '/mutate',
+      payload: '{',
+      headers: { 'content-type': 'application/json' },
+    });
+    let text = (await fresh.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(text, 'pullthrough_admission_requests_total{endpoint="mutate",result="bad_request"}')).toBe(
+      1,
+    );
+    expect(sample(text, 'pullthrough_admission_duration_seconds_count{endpoint="mutate"}')).toBeUndefined();
+    await fresh.app.inject({
+      method: 'POST',
+      url: '/mutate',
+      payload: {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: {
+          uid: 'u',
+          kind: { group: '', version: 'v1', kind: 'Pod' },
+          operation: 'CREATE',
+          namespace: 'a',
+          object: { metadata: {}, spec: { containers: [{ name: 'a', image: 'httpd' }] } },
+        },
+      },
+    });
+    text = (await fresh.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(text, 'pullthrough_admission_duration_seconds_count{endpoint="mutate"}')).toBe(1);
+    await fresh.app.close();
+  });
+});
