@@ -429,7 +429,7 @@ async function heapSpacesMB(server) {
         [
           ...body.matchAll(
             new RegExp(
-              `^pullthrough_nodejs_heap_space_size_${what}_bytes\\{space="([a-z_]+)"\\} (\\d+)`,
+              `^(?:pullthrough_)?nodejs_heap_space_size_${what}_bytes\\{space="([a-z_]+)"\\} (\\d+)`,
               'gm',
             ),
           ),
