@@ -159,6 +159,22 @@ describe('--version and check-config', () => {
     });
   });
 
+  it('check-config names every failover target and a rule\'s match, never "undefined"', async () => {
+    writeFileSync(
+      file('routing.yaml'),
+      [
+        'rules:',
+        '  - { registry: docker.io, match: ["docker.io/bitnami/*"], proxy: harbor.local/bitnami }',
+        '  - { registry: docker.io, proxies: [harbor.local/hub, "mirror.local:5000"], stripPrefix: library/ }',
+      ].join('\n'),
+    );
+    const result = await run(['check-config', file('routing.yaml')]);
+    expect(result.stdout).toBe(
+      `${file('routing.yaml')}: valid: mode enforce, 2 rules (docker.io matching docker.io/bitnami/* -> harbor.local/bitnami, ` +
+        'docker.io -> harbor.local/hub or else mirror.local:5000 without library/), pull secrets regcred-harbor\n',
+    );
+  });
+
   it('check-config exits 2 and lists every problem, as serve would refuse the file', async () => {
     writeFileSync(file('bad.yaml'), 'mode: x\nrules: 1\n');
     const result = await run(['check-config', file('good.yaml'), file('bad.yaml')]);
