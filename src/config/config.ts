@@ -372,6 +372,18 @@ function normalizeHostAlias(target: string): string {
     : target;
 }
 
+const MAX_PORT = 65_535;
+
+/** The grammar takes any digits for a port; a registry or cache behind port 0 or 70000 is a typo. */
+function checkPort(hostAndPath: string, path: string, report: Report): void {
+  const digits = /:([0-9]+)$/.exec(proxyHostOf(hostAndPath))?.[1];
+  if (digits === undefined) return;
+  const port = Number(digits);
+  if (port < 1 || port > MAX_PORT) {
+    report(path, `"${hostAndPath}" has port ${digits}; ports are 1 to ${MAX_PORT}`);
+  }
+}
+
 /** The text before a glob's first wildcard: every string it matches starts with it. */
 const literalPrefixOf = (glob: string): string => glob.slice(0, glob.search(/[*?]|$/));
 
@@ -423,6 +435,14 @@ function resolveRule(raw: RawRule, index: number, report: Report): ConfigRule {
       `"${written}" must be lowercase: rules match the registry as images are normalized (e.g. docker.io), so this rule would never apply; write "${written.toLowerCase()}"`,
     );
   }
+  checkPort(written, join(path, 'registry'), report);
+  (proxies ?? [proxy ?? '']).forEach((target, position) => {
+    checkPort(
+      target,
+      proxies === undefined ? join(path, 'proxy') : join(join(path, 'proxies'), position),
+      report,
+    );
+  });
   const registry = normalizeHostAlias(written);
   const targets = (proxies ?? [proxy ?? '']).map(normalizeHostAlias);
   if (options.match !== undefined) checkMatch(options.match, registry, path, report);
