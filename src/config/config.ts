@@ -422,6 +422,25 @@ function checkMatch(globs: readonly string[], registry: string, path: string, re
   });
 }
 
+/** A stripPrefix that no matched repository can start with is a silent no-op: say so. */
+function checkStripReachable(
+  { globs, strip, registry }: { globs: readonly string[]; strip: string; registry: string },
+  path: string,
+  report: Report,
+): void {
+  const repositoryStart = `${registry}/${strip}`;
+  const possible = globs.some((glob) => {
+    const prefix = literalPrefixOf(glob);
+    return prefix.startsWith(repositoryStart) || repositoryStart.startsWith(prefix);
+  });
+  if (!possible) {
+    report(
+      join(path, 'stripPrefix'),
+      `"${strip}" can never apply: every repository this rule matches (${globs.join(', ')}) starts otherwise`,
+    );
+  }
+}
+
 /**
  * One rule checked and normalized. Options the semantic pass has nothing to say about pass through
  * as the schema accepted them, so a new rule option needs only the schema and the rewrite engine.
@@ -446,6 +465,9 @@ function resolveRule(raw: RawRule, index: number, report: Report): ConfigRule {
   const registry = normalizeHostAlias(written);
   const targets = (proxies ?? [proxy ?? '']).map(normalizeHostAlias);
   if (options.match !== undefined) checkMatch(options.match, registry, path, report);
+  if (options.match !== undefined && options.stripPrefix !== undefined) {
+    checkStripReachable({ globs: options.match, strip: options.stripPrefix, registry }, path, report);
+  }
   return {
     ...options,
     registry,

@@ -557,6 +557,17 @@ describe('rule targets: root-mounted caches, routing, failover, a stripped names
       ],
     },
     {
+      name: 'a stripPrefix that no repository the rule matches can start with',
+      text: `rules:
+  - {registry: docker.io, match: ["docker.io/bitnami/*", "docker.io/grafana/*"], proxy: a.local/b, stripPrefix: library/}
+  - {registry: docker.io, match: ["docker.io/lib*"], proxy: a.local/c, stripPrefix: library/}
+  - {registry: docker.io, match: ["docker.io/library/*"], proxy: a.local/d, stripPrefix: library/}
+`,
+      issues: [
+        'rules[0].stripPrefix: "library/" can never apply: every repository this rule matches (docker.io/bitnami/*, docker.io/grafana/*) starts otherwise',
+      ],
+    },
+    {
       name: 'a stripPrefix that is not a path ending in a slash',
       text: 'rules: [{registry: docker.io, proxy: a.local/b, stripPrefix: library}]\n',
       issues: [
