@@ -47,6 +47,11 @@ describe('serve start-up errors: one line naming the file or port and what to do
     expectOneLine(result, file('garbage.key'), 'private key does not parse');
   });
 
+  it('an unreadable key (a directory where the file should be)', async () => {
+    const result = await run(['serve', '--tls-cert', file('a.crt'), '--tls-key', dir, '-p', '0']);
+    expectOneLine(result, dir, 'EISDIR');
+  });
+
   it("a key that is not the certificate's", async () => {
     const result = await run(['serve', '--tls-cert', file('a.crt'), '--tls-key', file('b.key'), '-p', '0']);
     expectOneLine(result, 'private key does not match the certificate');

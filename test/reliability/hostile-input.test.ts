@@ -970,7 +970,7 @@ describe('denial-of-service attacks (issue #13)', () => {
         })).value,
         fc.integer({ min: 0, max: 6 }),
         (value, limit) => {
-          expect(exceedsJsonDepth(JSON.stringify(value), limit)).toBe(depthOf(value) > limit);
+          expect(exceedsJsonDepth(Buffer.from(JSON.stringify(value)), limit)).toBe(depthOf(value) > limit);
         },
       ),
       { numRuns: 2000 },
