@@ -372,6 +372,18 @@ function normalizeHostAlias(target: string): string {
     : target;
 }
 
+const MAX_PORT = 65_535;
+
+/** The grammar takes any digits for a port; a registry or cache behind port 0 or 70000 is a typo. */
+function checkPort(hostAndPath: string, path: string, report: Report): void {
+  const digits = /:([0-9]+)$/.exec(proxyHostOf(hostAndPath))?.[1];
+  if (digits === undefined) return;
+  const port = Number(digits);
+  if (port < 1 || port > MAX_PORT) {
+    report(path, `"${hostAndPath}" has port ${digits}; ports are 1 to ${MAX_PORT}`);
+  }
+}
+
 /** The text before a glob's first wildcard: every string it matches starts with it. */
 const literalPrefixOf = (glob: string): string => glob.slice(0, glob.search(/[*?]|$/));
 
@@ -410,6 +422,25 @@ function checkMatch(globs: readonly string[], registry: string, path: string, re
   });
 }
 
+/** A stripPrefix that no matched repository can start with is a silent no-op: say so. */
+function checkStripReachable(
+  { globs, strip, registry }: { globs: readonly string[]; strip: string; registry: string },
+  path: string,
+  report: Report,
+): void {
+  const repositoryStart = `${registry}/${strip}`;
+  const possible = globs.some((glob) => {
+    const prefix = literalPrefixOf(glob);
+    return prefix.startsWith(repositoryStart) || repositoryStart.startsWith(prefix);
+  });
+  if (!possible) {
+    report(
+      join(path, 'stripPrefix'),
+      `"${strip}" can never apply: every repository this rule matches (${globs.join(', ')}) starts otherwise`,
+    );
+  }
+}
+
 /**
  * One rule checked and normalized. Options the semantic pass has nothing to say about pass through
  * as the schema accepted them, so a new rule option needs only the schema and the rewrite engine.
@@ -423,9 +454,20 @@ function resolveRule(raw: RawRule, index: number, report: Report): ConfigRule {
       `"${written}" must be lowercase: rules match the registry as images are normalized (e.g. docker.io), so this rule would never apply; write "${written.toLowerCase()}"`,
     );
   }
+  checkPort(written, join(path, 'registry'), report);
+  (proxies ?? [proxy ?? '']).forEach((target, position) => {
+    checkPort(
+      target,
+      proxies === undefined ? join(path, 'proxy') : join(join(path, 'proxies'), position),
+      report,
+    );
+  });
   const registry = normalizeHostAlias(written);
   const targets = (proxies ?? [proxy ?? '']).map(normalizeHostAlias);
   if (options.match !== undefined) checkMatch(options.match, registry, path, report);
+  if (options.match !== undefined && options.stripPrefix !== undefined) {
+    checkStripReachable({ globs: options.match, strip: options.stripPrefix, registry }, path, report);
+  }
   return {
     ...options,
     registry,

@@ -544,6 +544,30 @@ describe('rule targets: root-mounted caches, routing, failover, a stripped names
       ],
     },
     {
+      name: 'ports no TCP connection can use, on a registry and on targets',
+      text: `rules:
+  - {registry: "reg.local:0", proxy: "a.local:65536/reg"}
+  - {registry: docker.io, proxies: ["a.local:99999999999999999999", "[::1]:70000/hub", "b.local:65535"]}
+`,
+      issues: [
+        'rules[0].registry: "reg.local:0" has port 0; ports are 1 to 65535',
+        'rules[0].proxy: "a.local:65536/reg" has port 65536; ports are 1 to 65535',
+        'rules[1].proxies[0]: "a.local:99999999999999999999" has port 99999999999999999999; ports are 1 to 65535',
+        'rules[1].proxies[1]: "[::1]:70000/hub" has port 70000; ports are 1 to 65535',
+      ],
+    },
+    {
+      name: 'a stripPrefix that no repository the rule matches can start with',
+      text: `rules:
+  - {registry: docker.io, match: ["docker.io/bitnami/*", "docker.io/grafana/*"], proxy: a.local/b, stripPrefix: library/}
+  - {registry: docker.io, match: ["docker.io/lib*"], proxy: a.local/c, stripPrefix: library/}
+  - {registry: docker.io, match: ["docker.io/library/*"], proxy: a.local/d, stripPrefix: library/}
+`,
+      issues: [
+        'rules[0].stripPrefix: "library/" can never apply: every repository this rule matches (docker.io/bitnami/*, docker.io/grafana/*) starts otherwise',
+      ],
+    },
+    {
       name: 'a stripPrefix that is not a path ending in a slash',
       text: 'rules: [{registry: docker.io, proxy: a.local/b, stripPrefix: library}]\n',
       issues: [
