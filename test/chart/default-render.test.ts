@@ -14,7 +14,10 @@ beforeAll(async () => {
 
 const key = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 const snapshot = (manifests: Manifest[]): string =>
-  stringify([...manifests].sort((a, b) => key(a).localeCompare(key(b))), { lineWidth: 0 });
+  stringify(
+    [...manifests].sort((a, b) => key(a).localeCompare(key(b))),
+    { lineWidth: 0 },
+  );
 
 it.each([
   ['default', {}],
