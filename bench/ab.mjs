@@ -7,10 +7,21 @@
  *   node bench/ab.mjs --b ../scratch/dist/bin.js [--a dist/bin.js] [--payload pod-3]
  *                     [--rounds 12] [--reviews 1500] [--connections 10] [--startup 3]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { cpuPlan, load, median, pinSelf, ROOT, startServer } from './lib.mjs';
+import {
+  cpuPlan,
+  imageNodeFlags,
+  load,
+  makeCertificates,
+  median,
+  pinSelf,
+  ROOT,
+  startServer,
+} from './lib.mjs';
 import { mainPayloads, seriesPayload, SERIES_COUNTS } from './payloads.mjs';
 
 const { values } = parseArgs({
@@ -37,19 +48,23 @@ const reviews = Number(values.reviews);
 const plan = cpuPlan(true);
 pinSelf(plan);
 const bins = { A: values.a, B: values.b };
+// As the image runs them (Dockerfile ENTRYPOINT).
+const nodeFlags = imageNodeFlags();
+const tlsDir = mkdtempSync(join(tmpdir(), 'pullthrough-ab-'));
+const tls = await makeCertificates(tlsDir);
 
 const startup = { A: [], B: [] };
 for (let i = 0; i < Number(values.startup); i += 1) {
   for (const key of i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
-    const server = await startServer('pullthrough', { plan, bin: bins[key] });
+    const server = await startServer('pullthrough', { plan, tls, nodeFlags, bin: bins[key] });
     startup[key].push(server.startupCpuMs);
     await server.stop();
   }
 }
 
 const servers = {
-  A: await startServer('pullthrough', { plan, bin: bins.A }),
-  B: await startServer('pullthrough', { plan, bin: bins.B }),
+  A: await startServer('pullthrough', { plan, tls, nodeFlags, bin: bins.A }),
+  B: await startServer('pullthrough', { plan, tls, nodeFlags, bin: bins.B }),
 };
 const runs = { A: [], B: [] };
 try {
@@ -66,6 +81,7 @@ try {
 } finally {
   await servers.A.stop();
   await servers.B.stop();
+  rmSync(tlsDir, { recursive: true, force: true });
 }
 
 const stat = (key, field) => median(runs[key].map((run) => run[field]));

@@ -3,15 +3,16 @@
  * with fastify's own JSON parser (as pullthrough does), under the same body limit, and answers with
  * a fixed allowed response. No schema, no logging, no metrics, no work.
  *
- *   node bench/floor-server.mjs --host 127.0.0.1 --port N [--body-limit BYTES]
+ *   node bench/floor-server.mjs --host 127.0.0.1 --port N [--body-limit BYTES] [--tls-cert F --tls-key F]
  *
- * The certificate is a self-signed ECDSA P-256 one, the key type pullthrough's self-signed path uses,
- * so both servers negotiate the same TLS suite.
+ * The bench gives it the certificate files it gives pullthrough, so both load the same key and
+ * negotiate the same TLS suite. Without them it makes a self-signed ECDSA P-256 certificate (the key
+ * type pullthrough's self-signed path uses), loading `selfsigned` only then.
  */
 import Fastify from 'fastify';
 import process from 'node:process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generate } from 'selfsigned';
 
 const { values } = parseArgs({
   options: {
@@ -19,15 +20,24 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     // pullthrough's DEFAULT_BODY_LIMIT (src/http/app.ts); run.mjs passes the built value.
     'body-limit': { type: 'string', default: String(3 * 1024 * 1024) },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
 });
 
-const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-  keyType: 'ec',
-  curve: 'P-256',
-  algorithm: 'sha256',
-  extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
-});
+async function certificate() {
+  if (values['tls-cert'] !== undefined && values['tls-key'] !== undefined) {
+    return { cert: readFileSync(values['tls-cert']), private: readFileSync(values['tls-key']) };
+  }
+  const { generate } = await import('selfsigned');
+  return generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+  });
+}
+const pems = await certificate();
 
 const app = Fastify({
   logger: false,

@@ -5,7 +5,15 @@
  */
 import autocannon from 'autocannon';
 import { spawn, execFileSync } from 'node:child_process';
-import { openSync, closeSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import {
+  openSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  mkdtempSync,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -17,6 +25,13 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { URL } from 'node:url';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
+/**
+ * The server the bench runs: the bundle the image runs (dist/bundle/bin.mjs, `npm run build` makes
+ * it) when present, else tsc's output.
+ */
+export const SERVER_BIN = existsSync(join(ROOT, 'dist/bundle/bin.mjs'))
+  ? join(ROOT, 'dist/bundle/bin.mjs')
+  : join(ROOT, 'dist/bin.js');
 const CLK_TCK = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -131,42 +146,70 @@ export function fetchOnce(url, { method = 'GET', body, timeoutMs = 2000 } = {}) 
 }
 
 /**
- * Starts a server as a child process (pinned when the plan says so) and resolves once GET /readyz
- * answers 200. `kind` is `pullthrough` or `floor`. Returns timings for the start-up measurement.
+ * Starts a server as a child process (pinned when the plan says so) and resolves once it answers on
+ * its HTTPS port: GET /readyz 200 for pullthrough and the floor; any HTTP answer for the peer, whose
+ * webhook port has no probe (its probes are on a separate plain-HTTP port). `kind` is `pullthrough`,
+ * `floor` or `hcw`. `tls` is `{ cert, key, dir }`: certificate files, the same for every kind (HCW
+ * reads `tls.crt` and `tls.key` from `dir`); pullthrough without `tls` takes its self-signed path.
+ * Returns timings for the start-up measurement.
  */
-export async function startServer(kind, { plan, nodeFlags = [], bodyLimit, extraArgs = [], env, bin }) {
+export async function startServer(
+  kind,
+  { plan, nodeFlags = [], bodyLimit, extraArgs = [], env, bin, tls, peer, node },
+) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `pullthrough-bench-${kind}-`));
-  const script =
-    kind === 'pullthrough'
-      ? [
-          bin ?? join(ROOT, 'dist/bin.js'),
-          'serve',
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--tls-ca-out',
-          join(dir, 'ca.crt'),
-          '--log-level',
-          'info',
-        ]
-      : [join(ROOT, 'bench/floor-server.mjs'), '--port', String(port), '--body-limit', String(bodyLimit)];
-  const argv = [...nodeFlags, ...script, ...extraArgs];
-  // The per-admission log line is written as in production; it goes to /dev/null.
+  const tlsArgs = tls === undefined ? [] : ['--tls-cert', tls.cert, '--tls-key', tls.key];
+  let command = node ?? process.execPath;
+  let argv;
+  let childEnv = env ?? process.env;
+  if (kind === 'pullthrough') {
+    const selfSigned = tls === undefined ? ['--tls-ca-out', join(dir, 'ca.crt')] : [];
+    const script = [bin ?? SERVER_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port)];
+    argv = [...nodeFlags, ...script, ...tlsArgs, ...selfSigned, '--log-level', 'info', ...extraArgs];
+  } else if (kind === 'floor') {
+    const script = [
+      join(ROOT, 'bench/floor-server.mjs'),
+      '--port',
+      String(port),
+      '--body-limit',
+      String(bodyLimit),
+    ];
+    argv = [...nodeFlags, ...script, ...tlsArgs, ...extraArgs];
+  } else if (kind === 'hcw') {
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, peer.config({ port, healthPort: await freePort(), certDir: tls.dir }));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, peer.kubeconfig());
+    command = peer.bin;
+    argv = ['--config', config, ...extraArgs];
+    childEnv = { ...childEnv, KUBECONFIG: kubeconfig, POD_NAMESPACE: 'bench' };
+  } else {
+    throw new Error(`unknown server kind ${kind}`);
+  }
+  // Logs are written as in production: pullthrough's JSON lines to stdout (here /dev/null); HCW
+  // logs every rewrite to stderr, kept in a file for when it fails.
   const devNull = openSync('/dev/null', 'w');
+  const errFile = kind === 'hcw' ? openSync(join(dir, 'stderr.log'), 'w') : 'pipe';
+  const stdio = ['ignore', devNull, errFile];
   const started = performance.now();
   const child = plan.pinned
-    ? spawn('taskset', ['-c', plan.server, process.execPath, ...argv], {
-        stdio: ['ignore', devNull, 'pipe'],
-        env: env ?? process.env,
-      })
-    : spawn(process.execPath, argv, { stdio: ['ignore', devNull, 'pipe'], env: env ?? process.env });
+    ? spawn('taskset', ['-c', plan.server, command, ...argv], { stdio, env: childEnv })
+    : spawn(command, argv, { stdio, env: childEnv });
   closeSync(devNull);
+  if (typeof errFile === 'number') closeSync(errFile);
   let stderr = '';
-  child.stderr.on('data', (chunk) => {
+  child.stderr?.on('data', (chunk) => {
     if (stderr.length < 16_384) stderr += String(chunk);
   });
+  const errorOutput = () => {
+    if (kind !== 'hcw') return stderr;
+    try {
+      return readFileSync(join(dir, 'stderr.log'), 'utf8').slice(-16_384);
+    } catch {
+      return '';
+    }
+  };
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let exit;
   void exited.then((value) => (exit = value));
@@ -176,14 +219,14 @@ export async function startServer(kind, { plan, nodeFlags = [], bodyLimit, extra
   let readyAt;
   while (readyAt === undefined) {
     if (exit !== undefined)
-      throw new Error(`${kind} exited before ready (${JSON.stringify(exit)}):\n${stderr}`);
+      throw new Error(`${kind} exited before ready (${JSON.stringify(exit)}):\n${errorOutput()}`);
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${kind} not ready after 30 s:\n${stderr}`);
+      throw new Error(`${kind} not ready after 30 s:\n${errorOutput()}`);
     }
     try {
       const { status } = await fetchOnce(`${url}/readyz`, { timeoutMs: 1000 });
-      if (status === 200) readyAt = performance.now();
+      if (status === 200 || kind === 'hcw') readyAt = performance.now();
     } catch {
       // not listening yet
     }
@@ -208,7 +251,9 @@ export async function startServer(kind, { plan, nodeFlags = [], bodyLimit, extra
     startupMs: readyAt - started,
     startupCpuMs,
     stop,
-    stderr: () => stderr,
+    stderr: errorOutput,
+    /** The server's path for one of pullthrough's routes (HCW has one route, for /mutate). */
+    route: (path) => (kind === 'hcw' ? (path === '/mutate' ? peer.path : undefined) : path),
   };
 }
 
@@ -238,7 +283,7 @@ export async function load(server, payload, options) {
   const result = await new Promise((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `${server.url}${payload.path}`,
+        url: `${server.url}${server.route?.(payload.path) ?? payload.path}`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: payload.body,
@@ -294,4 +339,51 @@ export async function load(server, payload, options) {
     rssMB: mem.rssMB,
     wallMs,
   };
+}
+
+/**
+ * The Node flags the image runs pullthrough with: those between `node` and the script in the
+ * Dockerfile's ENTRYPOINT. The bench gives them to every Node server it starts, so what it measures
+ * is what the image runs, and both sides of a comparison run with the same flags.
+ */
+export function imageNodeFlags() {
+  try {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
+    if (entrypoint === null) return [];
+    const argv = JSON.parse(entrypoint[1]);
+    return argv[0] === 'node' ? argv.slice(1, -1) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * One serving certificate for every server of a run (ECDSA P-256, the key type pullthrough's
+ * self-signed path makes, for localhost and 127.0.0.1), written as `tls.crt` and `tls.key` in `dir`
+ * (the names HCW's certDir wants). Same files, same TLS suite, same handshake for all.
+ */
+export async function makeCertificates(dir) {
+  const { generate } = await import('selfsigned');
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    days: 30,
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  });
+  mkdirSync(dir, { recursive: true });
+  const cert = join(dir, 'tls.crt');
+  const key = join(dir, 'tls.key');
+  writeFileSync(cert, pems.cert);
+  writeFileSync(key, pems.private, { mode: 0o600 });
+  return { cert, key, dir };
 }

@@ -17,7 +17,16 @@ import { dirname, join, relative } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuPlan, load, pinSelf, ROOT, sleep, startServer } from './lib.mjs';
+import {
+  cpuPlan,
+  imageNodeFlags,
+  load,
+  makeCertificates,
+  pinSelf,
+  ROOT,
+  sleep,
+  startServer,
+} from './lib.mjs';
 import { mainPayloads, seriesPayload } from './payloads.mjs';
 
 const { values } = parseArgs({
@@ -46,11 +55,22 @@ const top = Number(values.top);
 const plan = cpuPlan(true);
 pinSelf(plan);
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'pullthrough-profile-'));
+// The same certificate files for either server, as in the bench.
+const tls = await makeCertificates(join(dir, 'tls'));
 const server = await startServer(values.floor ? 'floor' : 'pullthrough', {
   plan,
+  tls,
   bodyLimit: 3 * 1024 * 1024,
-  nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', values.interval],
-  bin: values.bin,
+  nodeFlags: [
+    ...imageNodeFlags(),
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    values.interval,
+  ],
+  // tsc's output, not the bundle: its source maps attribute samples to src/ and to packages.
+  bin: values.bin ?? join(ROOT, 'dist/bin.js'),
 });
 
 let window;

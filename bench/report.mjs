@@ -115,29 +115,101 @@ export function targetsTable(targets) {
   );
 }
 
+/** pullthrough, the peer and the floor side by side, on the payloads the peer takes. */
+export function peerTable(main) {
+  const cells = main.filter((cell) => cell.hcw !== undefined);
+  return table(
+    [
+      'payload',
+      'pullthrough req/s',
+      'HCW req/s',
+      'floor req/s',
+      'pt/HCW',
+      'pt/floor',
+      'CPU µs/review pt · HCW · floor',
+      'p50 ms pt · HCW · floor',
+      'peak RSS MB pt · HCW · floor',
+    ],
+    cells.map((cell) => [
+      cell.title,
+      thousands(cell.pullthrough.rps),
+      thousands(cell.hcw.rps),
+      thousands(cell.floor.rps),
+      `${fixed(cell.peerRatio.throughput, 1)}×`,
+      fixed(cell.ratio.throughput, 2),
+      `${fixed(cell.pullthrough.cpuUsPerReq)} · ${fixed(cell.hcw.cpuUsPerReq)} · ${fixed(cell.floor.cpuUsPerReq)}`,
+      `${ms(cell.pullthrough.p50)} · ${ms(cell.hcw.p50)} · ${ms(cell.floor.p50)}`,
+      `${fixed(cell.pullthrough.peakRssMB)} · ${fixed(cell.hcw.peakRssMB)} · ${fixed(cell.floor.peakRssMB)}`,
+    ]),
+  );
+}
+
+/** What the peer's answers do differently on the same payloads, one list per payload. */
+export function peerDifferences(main) {
+  return main
+    .filter((cell) => cell.hcw !== undefined)
+    .map((cell) => {
+      const list = cell.peerDifferences ?? [];
+      if (list.length === 0) return `- ${cell.title}: same Pod as pullthrough's.`;
+      return `- ${cell.title}:\n${list.map((item) => `  - ${item}`).join('\n')}`;
+    })
+    .join('\n');
+}
+
+const SERVER_NAMES = { pullthrough: 'pullthrough', floor: 'floor (fastify)', hcw: 'HCW (Go)' };
+
+export function startupTable(startup) {
+  return table(
+    ['server', 'Node', 'median ms to ready', 'median ms CPU', 'RSS MB at ready', 'runs (ms)'],
+    Object.values(startup).map((entry) => [
+      SERVER_NAMES[entry.kind] ?? entry.kind,
+      entry.kind === 'hcw' ? '—' : entry.node,
+      fixed(entry.medianWallMs),
+      fixed(entry.medianCpuMs),
+      fixed(entry.medianRssMB, 1),
+      entry.runs.map((r) => fixed(r.wallMs)).join(', '),
+    ]),
+  );
+}
+
+function soakText(s) {
+  return (
+    `${thousands(s.reviews)} reviews in ${fixed(s.seconds)} s (${thousands(s.rps)} req/s, ${s.errors} errors); ` +
+    `RSS ${fixed(s.rssIdleStartMB, 1)} MB idle before, ${fixed(s.rssStartMB, 1)} MB after warm-up, ${fixed(s.rssQ2MB, 1)} MB in the second quarter, ` +
+    `${fixed(s.rssEndMB, 1)} MB at the end (growth ${fixed(s.rssGrowthMB, 1)} MB), ${fixed(s.rssIdleAfterMB, 1)} MB after 10 s idle; ` +
+    `peak ${fixed(s.peakRssMB, 1)} MB; heap used ${fixed(s.heapQ2MB, 1)} → ${fixed(s.heapEndMB, 1)} MB.` +
+    (s.heapSpaces ? `\n\n${heapTable(s.heapSpaces)}` : '')
+  );
+}
+
+/** V8's heap by space at the end of the soak (from the server's own /metrics). */
+export function heapTable(spaces) {
+  return table(
+    ['V8 heap space', 'used MB', 'size MB'],
+    spaces.map((space) => [space.space, fixed(space.usedMB, 1), fixed(space.sizeMB, 1)]),
+  );
+}
+
 export function markdown(results) {
   const parts = [];
   if (results.main?.length) parts.push('### Payloads\n', mainTable(results.main));
+  if (results.main?.some((cell) => cell.hcw !== undefined)) {
+    parts.push('\n### Side by side with the peer\n', peerTable(results.main));
+    parts.push(
+      "\nCorrectness on the same payloads (the Pod each answer's patch produces):\n",
+      peerDifferences(results.main),
+    );
+  } else if (results.peer?.skipped) {
+    parts.push(`\n### Peer\n\nSkipped: ${results.peer.skipped}.`);
+  }
   if (results.scaling?.length) parts.push('\n### Container count\n', scalingTable(results.scaling));
   if (results.concurrency?.length)
     parts.push('\n### Concurrency (typical 3-container Pod)\n', concurrencyTable(results.concurrency));
-  if (results.soak) {
-    const s = results.soak;
-    parts.push(
-      '\n### Soak\n',
-      `${thousands(s.reviews)} reviews in ${fixed(s.seconds)} s (${thousands(s.rps)} req/s, ${s.errors} errors); ` +
-        `RSS ${fixed(s.rssStartMB, 1)} MB after warm-up, ${fixed(s.rssQ2MB, 1)} MB in the second quarter, ` +
-        `${fixed(s.rssEndMB, 1)} MB at the end (growth ${fixed(s.rssGrowthMB, 1)} MB); peak ${fixed(s.peakRssMB, 1)} MB; ` +
-        `heap used ${fixed(s.heapQ2MB, 1)} → ${fixed(s.heapEndMB, 1)} MB.`,
-    );
-  }
+  if (results.soak) parts.push('\n### Soak\n', soakText(results.soak));
   if (results.startup) {
-    const s = results.startup;
     parts.push(
-      '\n### Start-up (spawn → first 200 on /readyz, self-signed path)\n',
-      `median ${fixed(s.medianWallMs)} ms wall (${fixed(s.medianCpuMs)} ms CPU), runs: ${s.runs
-        .map((r) => fixed(r.wallMs))
-        .join(', ')} ms; floor median ${fixed(s.floor.medianWallMs)} ms.`,
+      '\n### Start-up (exec → first answer on the HTTPS port, same certificate files)\n',
+      startupTable(results.startup),
     );
   }
   if (results.targets?.length) parts.push('\n### Targets\n', targetsTable(results.targets));

@@ -4,40 +4,65 @@
  * processes on 127.0.0.1, pinned to the same CPU with the same Node flags, driven by autocannon over
  * keep-alive HTTPS with the same payloads, alternating, several rounds, medians reported.
  *
- *   node bench/run.mjs [--quick] [--only startup,main,scaling,concurrency,soak] [--report]
+ *   node bench/run.mjs [--quick] [--only startup,main,scaling,concurrency,soak] [--peers]
+ *   node bench/run.mjs --report [FILE]     print the tables of a saved run (writes nothing)
+ *   node bench/run.mjs --write-docs        re-render BENCHMARKS.md and the SVG from latest.json
  *
  * Environment: BENCH_DURATION (seconds per measured run, default 3; 1 with --quick),
  * BENCH_ROUNDS (3; 2), BENCH_WARMUP (seconds per server and payload before measuring, 1; 0.5),
  * BENCH_CONNECTIONS (10), BENCH_SOAK_REVIEWS (1,000,000; 100,000), BENCH_SOAK_MAX_SECONDS (1800),
  * BENCH_STARTUP_RUNS (5; 3), BENCH_NODE_FLAGS (extra flags for both servers), BENCH_PIN=0 (no
- * CPU pinning).
+ * CPU pinning), BENCH_EXTRA_NODE (another Node binary: start-up measured with it too),
+ * BENCH_HCW_SRC and BENCH_CACHE_DIR (the peer: see bench/peers.mjs).
  *
- * Writes bench/results/latest.json and bench/results/latency.svg and prints Markdown tables.
- * `--report` only re-renders the SVG and tables from latest.json.
+ * One source of truth: a complete run (every phase, not --quick) writes bench/results/latest.json,
+ * bench/results/latency.svg and BENCHMARKS.md, all rendered from the same numbers; any partial run
+ * writes bench/results/partial/<time>.json (not committed) and only prints its tables.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
 import { clearInterval, setInterval } from 'node:timers';
 import { URL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuPlan, fetchOnce, load, median, memory, pinSelf, ROOT, sleep, startServer } from './lib.mjs';
+import jsonPatch from 'fast-json-patch';
+import {
+  cpuPlan,
+  fetchOnce,
+  imageNodeFlags,
+  load,
+  makeCertificates,
+  median,
+  memory,
+  pinSelf,
+  ROOT,
+  SERVER_BIN,
+  sleep,
+  startServer,
+} from './lib.mjs';
+import { differences, dummyKubeconfig, HCW, hcwBinary, hcwConfig, patchedPod } from './peers.mjs';
 import { mainPayloads, SERIES_COUNTS, seriesPayload, soakRequests } from './payloads.mjs';
+import { document } from './document.mjs';
 import { markdown, svg } from './report.mjs';
 
 const RESULTS = new URL('./results/', import.meta.url);
-const KINDS = ['floor', 'pullthrough'];
+const DOCUMENT = new URL('../BENCHMARKS.md', import.meta.url);
 const CONCURRENCY = [1, 10, 100];
 const PHASES = ['startup', 'main', 'scaling', 'concurrency', 'soak'];
 
-const { values: flags } = parseArgs({
+const { values: flags, positionals } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     report: { type: 'boolean', default: false },
+    'write-docs': { type: 'boolean', default: false },
+    peers: { type: 'boolean', default: false },
   },
+  allowPositionals: true,
 });
 
 function envNumber(name, fallback) {
@@ -59,8 +84,14 @@ const settings = {
   soakReviews: Math.round(envNumber('BENCH_SOAK_REVIEWS', quick ? 100_000 : 1_000_000)),
   soakMaxSeconds: envNumber('BENCH_SOAK_MAX_SECONDS', 1800),
   startupRuns: Math.round(envNumber('BENCH_STARTUP_RUNS', quick ? 3 : 5)),
-  nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== ''),
+  // The image's flags (Dockerfile ENTRYPOINT), then any given: the same for every Node server.
+  nodeFlags: [
+    ...imageNodeFlags(),
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== ''),
+  ],
   pin: process.env.BENCH_PIN !== '0',
+  extraNode: process.env.BENCH_EXTRA_NODE || undefined,
+  peers: flags.peers,
 };
 const phases = new Set((flags.only ?? PHASES.join(',')).split(',').map((phase) => phase.trim()));
 for (const phase of phases) {
@@ -77,19 +108,24 @@ function thin(samples, limit = 120) {
   return Array.from({ length: limit }, (_, i) => samples[Math.round(i * step)]);
 }
 
-function writeOutputs(results) {
-  if (results.soak?.samples) results.soak.samples = thin(results.soak.samples);
+/** The committed outputs, all rendered from one results object. */
+function writeCommitted(results) {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(new URL('latest.json', RESULTS), `${JSON.stringify(results, null, 2)}\n`);
   const plot = svg(results);
   if (plot !== undefined) writeFileSync(new URL('latency.svg', RESULTS), plot);
-  process.stdout.write(`${markdown(results)}\n`);
+  writeFileSync(DOCUMENT, document(results));
 }
 
-if (flags.report) {
-  const saved = JSON.parse(readFileSync(new URL('latest.json', RESULTS), 'utf8'));
-  saved.targets = targets(saved);
-  writeOutputs(saved);
+if (flags.report || flags['write-docs']) {
+  const from = flags.report && positionals[0] ? positionals[0] : new URL('latest.json', RESULTS);
+  const saved = JSON.parse(readFileSync(from, 'utf8'));
+  if (flags['write-docs']) {
+    writeCommitted(saved);
+    log('re-rendered BENCHMARKS.md and bench/results/latency.svg from bench/results/latest.json');
+  } else {
+    process.stdout.write(`${markdown(saved)}\n`);
+  }
   process.exit(0);
 }
 
@@ -101,11 +137,33 @@ const { DEFAULT_BODY_LIMIT } = await import('../dist/http/app.js');
 const plan = cpuPlan(settings.pin);
 const host = machine();
 pinSelf(plan);
-const serverOptions = { plan, nodeFlags: settings.nodeFlags, bodyLimit: DEFAULT_BODY_LIMIT };
+const workDir = mkdtempSync(join(tmpdir(), 'pullthrough-bench-'));
+const tls = await makeCertificates(join(workDir, 'tls'));
+
+let peer;
+if (settings.peers) {
+  const built = await hcwBinary(log);
+  if (built.skipped !== undefined) {
+    log(`peer: skipped: ${built.skipped}`);
+    peer = { skipped: built.skipped };
+  } else {
+    peer = {
+      ...built,
+      name: HCW.name,
+      version: HCW.version,
+      path: HCW.path,
+      config: hcwConfig,
+      kubeconfig: dummyKubeconfig,
+    };
+    log(`peer: ${HCW.name} ${HCW.version}, ${built.source}, ${built.go}`);
+  }
+}
+const KINDS = ['floor', 'pullthrough', ...(peer?.bin !== undefined ? ['hcw'] : [])];
+const serverOptions = { plan, nodeFlags: settings.nodeFlags, bodyLimit: DEFAULT_BODY_LIMIT, tls, peer };
 
 const live = new Set();
-async function start(kind) {
-  const server = await startServer(kind, serverOptions);
+async function start(kind, options = {}) {
+  const server = await startServer(kind, { ...serverOptions, ...options });
   live.add(server);
   return server;
 }
@@ -116,6 +174,7 @@ async function stop(server) {
 }
 async function stopAll() {
   await Promise.all([...live].map(stop));
+  rmSync(workDir, { recursive: true, force: true });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
@@ -143,6 +202,7 @@ function machine() {
     fastify: JSON.parse(readFileSync(`${ROOT}node_modules/fastify/package.json`, 'utf8')).version,
     pinning: plan.pinned ? { servers: `cpu ${plan.server}`, loadGenerator: `cpu ${plan.client}` } : 'none',
     revision: revision(),
+    server: SERVER_BIN.slice(ROOT.length),
   };
 }
 
@@ -154,16 +214,27 @@ function assertClean(run, what) {
   }
 }
 
-/** One request per payload to each server: every answer must be an allowed review with the right uid. */
+/** The servers that take a payload: the peer has no audit endpoint. */
+const kindsFor = (servers, payload) =>
+  KINDS.filter((kind) => servers[kind].route(payload.path) !== undefined);
+
+/**
+ * One request per payload to each server: every answer must be an allowed review with the right
+ * uid, pullthrough's with a patch exactly when one is due. The peer's answer is compared with
+ * pullthrough's (the Pod each patch produces); differences are recorded, not fatal.
+ */
 async function verify(servers, payloads) {
   for (const payload of payloads) {
     const sent = JSON.parse(payload.body);
-    for (const kind of KINDS) {
-      const { status, body } = await fetchOnce(`${servers[kind].url}${payload.path}`, {
+    const answers = {};
+    for (const kind of kindsFor(servers, payload)) {
+      const { status, body } = await fetchOnce(`${servers[kind].url}${servers[kind].route(payload.path)}`, {
         method: 'POST',
         body: payload.body,
       });
       const review = JSON.parse(body);
+      answers[kind] = review;
+      if (kind === 'hcw') continue;
       if (status !== 200 || review.response?.allowed !== true || review.response.uid !== sent.request.uid) {
         throw new Error(`${kind} ${payload.name}: unexpected answer ${status} ${body.slice(0, 300)}`);
       }
@@ -178,6 +249,15 @@ async function verify(servers, payloads) {
         const ops = JSON.parse(Buffer.from(review.response.patch, 'base64').toString());
         payload.patchOps = ops.length;
       }
+    }
+    if (answers.hcw !== undefined) {
+      const pod = sent.request.object;
+      payload.peerDifferences = differences(
+        pod,
+        patchedPod(pod, answers.pullthrough, jsonPatch.applyPatch),
+        patchedPod(pod, answers.hcw, jsonPatch.applyPatch),
+        answers.hcw,
+      );
     }
   }
 }
@@ -205,11 +285,12 @@ function summarize(runs) {
   };
 }
 
-/** Floor and pullthrough on one payload at one concurrency: warm-up, then alternating rounds. */
+/** Every server on one payload at one concurrency: warm-up, then rounds in rotating order. */
 async function compare(servers, payload, connections) {
   const label = `${payload.name} c=${connections}`;
+  const kinds = kindsFor(servers, payload);
   const rate = {};
-  for (const kind of KINDS) {
+  for (const kind of kinds) {
     const warm = await load(servers[kind], payload, {
       connections,
       duration: settings.warmup,
@@ -219,9 +300,10 @@ async function compare(servers, payload, connections) {
     assertClean(warm, `${label} ${kind} warm-up`);
     rate[kind] = warm.rps;
   }
-  const runs = { floor: [], pullthrough: [] };
+  const runs = Object.fromEntries(kinds.map((kind) => [kind, []]));
   for (let r = 0; r < settings.rounds; r += 1) {
-    const order = r % 2 === 0 ? KINDS : [...KINDS].reverse();
+    // Each server goes first, middle and last in turn, so drift in the machine's load spreads evenly.
+    const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]);
     for (const kind of order) {
       // A fixed number of reviews (about `duration` seconds' worth) so that every one is answered.
       const amount = Math.max(connections * 20, Math.round(rate[kind] * settings.duration));
@@ -235,13 +317,11 @@ async function compare(servers, payload, connections) {
       rate[kind] = run.rps;
     }
   }
-  const floor = summarize(runs.floor);
-  const pullthrough = summarize(runs.pullthrough);
   // Paired per round, so drift in the machine's load cancels out.
-  const perRound = (key, invert = false) =>
+  const perRound = (other, key, invert = false) =>
     median(
       runs.pullthrough.map((run, i) =>
-        invert ? runs.floor[i][key] / run[key] : run[key] / runs.floor[i][key],
+        invert ? runs[other][i][key] / run[key] : run[key] / runs[other][i][key],
       ),
     );
   const cell = {
@@ -253,50 +333,79 @@ async function compare(servers, payload, connections) {
     bodyBytes: Buffer.byteLength(payload.body),
     responseBytes: payload.responseBytes,
     patchOps: payload.patchOps,
-    floor,
-    pullthrough,
+    floor: summarize(runs.floor),
+    pullthrough: summarize(runs.pullthrough),
     ratio: {
-      throughput: round(perRound('rps'), 3),
-      cpu: round(perRound('cpuUsPerReq'), 3),
-      p50: round(perRound('p50'), 3),
+      throughput: round(perRound('floor', 'rps'), 3),
+      cpu: round(perRound('floor', 'cpuUsPerReq'), 3),
+      p50: round(perRound('floor', 'p50'), 3),
     },
   };
+  if (runs.hcw !== undefined) {
+    cell.hcw = summarize(runs.hcw);
+    cell.peerRatio = {
+      throughput: round(perRound('hcw', 'rps'), 3),
+      cpu: round(perRound('hcw', 'cpuUsPerReq'), 3),
+    };
+    cell.peerDifferences = payload.peerDifferences ?? [];
+  }
+  const show = (kind) =>
+    cell[kind] === undefined
+      ? ''
+      : ` | ${kind} ${String(cell[kind].rps).padStart(6)} req/s ${String(cell[kind].cpuUsPerReq).padStart(6)} µs rss ${cell[kind].peakRssMB} MB`;
   log(
-    `${label.padEnd(22)} floor ${String(floor.rps).padStart(6)} req/s ${String(floor.cpuUsPerReq).padStart(6)} µs` +
-      ` | pullthrough ${String(pullthrough.rps).padStart(6)} req/s ${String(pullthrough.cpuUsPerReq).padStart(6)} µs` +
-      ` p50 ${pullthrough.p50} ms p99 ${pullthrough.p99} ms rss ${pullthrough.peakRssMB} MB` +
-      ` | ratio ${cell.ratio.throughput} (cpu ×${cell.ratio.cpu})` +
-      ` [cpu server ${floor.serverCpu}/${pullthrough.serverCpu} client ${floor.clientCpu}/${pullthrough.clientCpu}` +
-      ` other ${floor.otherCpu}/${pullthrough.otherCpu} steal ${floor.steal}/${pullthrough.steal}]`,
+    `${label.padEnd(22)}${show('floor')}${show('pullthrough')}${show('hcw')}` +
+      ` | pt/floor ${cell.ratio.throughput} (cpu ×${cell.ratio.cpu})` +
+      (cell.peerRatio ? ` pt/hcw ${cell.peerRatio.throughput}` : '') +
+      ` [other cpu ${cell.pullthrough.otherCpu} steal ${cell.pullthrough.steal}]`,
   );
   return cell;
 }
 
-async function measureStartup() {
-  const runs = [];
-  for (let i = 0; i < settings.startupRuns; i += 1) {
-    const server = await start('pullthrough');
-    runs.push({ wallMs: round(server.startupMs, 0), cpuMs: round(server.startupCpuMs, 0) });
-    await stop(server);
-  }
-  const floorRuns = [];
-  for (let i = 0; i < Math.min(3, settings.startupRuns); i += 1) {
-    const server = await start('floor');
-    floorRuns.push({ wallMs: round(server.startupMs, 0), cpuMs: round(server.startupCpuMs, 0) });
-    await stop(server);
-  }
-  const result = {
+function startupSummary(runs) {
+  return {
     runs,
     medianWallMs: median(runs.map((r) => r.wallMs)),
     medianCpuMs: median(runs.map((r) => r.cpuMs)),
-    floor: {
-      runs: floorRuns,
-      medianWallMs: median(floorRuns.map((r) => r.wallMs)),
-      medianCpuMs: median(floorRuns.map((r) => r.cpuMs)),
-    },
+    medianRssMB: median(runs.map((r) => r.rssMB)),
   };
+}
+
+/**
+ * Exec to the first answer on the HTTPS port, every server with the same certificate files,
+ * alternating so the machine's load falls on all alike; again with BENCH_EXTRA_NODE if given.
+ */
+async function measureStartup() {
+  const variants = KINDS.map((kind) => ({ key: kind, kind }));
+  if (settings.extraNode !== undefined) {
+    const version = execFileSync(settings.extraNode, ['--version'], { encoding: 'utf8' }).trim();
+    for (const kind of ['floor', 'pullthrough']) {
+      variants.push({ key: `${kind}@${version}`, kind, node: settings.extraNode, version });
+    }
+  }
+  const runs = Object.fromEntries(variants.map((v) => [v.key, []]));
+  for (let i = 0; i < settings.startupRuns; i += 1) {
+    for (let j = 0; j < variants.length; j += 1) {
+      const variant = variants[(i + j) % variants.length];
+      const server = await start(variant.kind, { node: variant.node });
+      runs[variant.key].push({
+        wallMs: round(server.startupMs, 0),
+        cpuMs: round(server.startupCpuMs, 0),
+        rssMB: round(memory(server.pid).rssMB, 1),
+      });
+      await stop(server);
+    }
+  }
+  const result = {};
+  for (const variant of variants) {
+    result[variant.key] = {
+      kind: variant.kind,
+      node: variant.version ?? process.version,
+      ...startupSummary(runs[variant.key]),
+    };
+  }
   log(
-    `start-up: pullthrough median ${result.medianWallMs} ms (${result.medianCpuMs} ms CPU), floor ${result.floor.medianWallMs} ms`,
+    `start-up: ${variants.map((v) => `${v.key} ${result[v.key].medianWallMs} ms (${result[v.key].medianCpuMs} ms CPU, ${result[v.key].medianRssMB} MB)`).join(', ')}`,
   );
   return result;
 }
@@ -311,14 +420,41 @@ async function heapUsedMB(server) {
   }
 }
 
+/** V8's heap by space, from prom-client's default metrics on the server's /metrics. */
+async function heapSpacesMB(server) {
+  try {
+    const { body } = await fetchOnce(`${server.url}/metrics`, { timeoutMs: 5000 });
+    const read = (what) =>
+      new Map(
+        [
+          ...body.matchAll(
+            new RegExp(
+              `^(?:pullthrough_)?nodejs_heap_space_size_${what}_bytes\\{space="([a-z_]+)"\\} (\\d+)`,
+              'gm',
+            ),
+          ),
+        ].map((m) => [m[1], Number(m[2]) / 2 ** 20]),
+      );
+    const used = read('used');
+    const total = read('total');
+    return [...total.keys()]
+      .map((space) => ({ space, usedMB: round(used.get(space) ?? 0, 1), sizeMB: round(total.get(space), 1) }))
+      .filter((space) => space.sizeMB > 0)
+      .sort((a, b) => b.sizeMB - a.sizeMB);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A million (BENCH_SOAK_REVIEWS) reviews against a fresh server: typical Pods, each with its own
- * uid and one never-seen image tag, one in eight on /audit. RSS is sampled every second and the
- * heap every five; growth is the end against the second quarter (after warm-up and the first
- * full GC cycles).
+ * BENCH_SOAK_REVIEWS (default 1,000,000) reviews against a fresh server: typical Pods, each with its
+ * own uid and one never-seen image tag, one in eight on /audit. RSS is sampled every second and the
+ * heap every five; growth is the end against the second quarter (after warm-up and the first full
+ * GC cycles). Then the server idles for 10 s and its RSS is read again: the steady state.
  */
 async function soak() {
   const server = await start('pullthrough');
+  const idleStartMB = memory(server.pid).rssMB;
   const make = soakRequests();
   let next = 0;
   const requests = [
@@ -376,6 +512,9 @@ async function soak() {
   }
   await sample();
   const finalHeap = await heapUsedMB(server);
+  const heapSpaces = await heapSpacesMB(server);
+  await sleep(10_000);
+  const idleAfterMB = memory(server.pid).rssMB;
   await stop(server);
   assertClean(run, 'soak');
 
@@ -392,19 +531,34 @@ async function soak() {
     rps: round(run.rps, 0),
     errors: run.errors + run.timeouts + run.non2xx,
     cpuUsPerReq: round(run.cpuUsPerReq, 1),
+    rssIdleStartMB: round(idleStartMB, 1),
     rssStartMB: samples.find((s) => s.reviews > 0)?.rssMB ?? null,
     rssQ2MB: round(rssQ2MB, 1),
     rssEndMB: round(rssEndMB, 1),
     rssGrowthMB: round(rssEndMB - rssQ2MB, 1),
+    rssIdleAfterMB: round(idleAfterMB, 1),
     peakRssMB: round(run.peakRssMB, 1),
     heapQ2MB: round(heapOf(q2), 1),
     heapEndMB: round(finalHeap ?? heapOf(end), 1),
-    samples,
+    heapSpaces,
+    samples: thin(samples),
   };
   log(
-    `soak: ${total} reviews in ${result.seconds} s, rss q2 ${result.rssQ2MB} MB → end ${result.rssEndMB} MB (growth ${result.rssGrowthMB} MB), peak ${result.peakRssMB} MB`,
+    `soak: ${total} reviews in ${result.seconds} s, rss q2 ${result.rssQ2MB} MB → end ${result.rssEndMB} MB (growth ${result.rssGrowthMB} MB), peak ${result.peakRssMB} MB, idle after ${result.rssIdleAfterMB} MB`,
   );
   return result;
+}
+
+/** The chart's default memory request, in MiB (charts/pullthrough/values.yaml `resources.requests.memory`). */
+function chartMemoryRequestMiB() {
+  try {
+    const values = readFileSync(new URL('../charts/pullthrough/values.yaml', import.meta.url), 'utf8');
+    const block =
+      /^resources:\n(?:[ \t]+.*\n)*?[ \t]+requests:\n(?:[ \t]+.*\n)*?[ \t]+memory:\s*(\d+)Mi\b/m.exec(values);
+    return block ? Number(block[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function targets(results) {
@@ -431,6 +585,17 @@ function targets(results) {
       met: 1 / typical.ratio.cpu >= 0.85,
     });
   }
+  if (main.length > 0) {
+    const worst = main.reduce((a, b) => (b.ratio.throughput < a.ratio.throughput ? b : a));
+    list.push({
+      id: 'every-payload-ratio',
+      text: 'throughput ratio to the floor on every payload (the lowest)',
+      value: worst.ratio.throughput,
+      measured: `${worst.ratio.throughput.toFixed(2)} (${worst.name})`,
+      limit: '≥ 0.75',
+      met: worst.ratio.throughput >= 0.75,
+    });
+  }
   const one = main.find((cell) => cell.name === 'pod-1');
   const fifty = main.find((cell) => cell.name === 'pod-50');
   if (one && fifty) {
@@ -445,19 +610,17 @@ function targets(results) {
       met: Math.max(cpu, time) <= 8,
     });
   }
-  const peaks = [...main, ...(results.scaling ?? []), ...(results.concurrency ?? [])].map(
-    (cell) => cell.pullthrough.peakRssMB,
-  );
-  if (results.soak) peaks.push(results.soak.peakRssMB);
-  if (peaks.length > 0) {
-    const peak = Math.max(...peaks);
+  const loaded = [...main, ...(results.scaling ?? []), ...(results.concurrency ?? [])];
+  if (loaded.length > 0) {
+    const peak = (kind) => Math.max(...loaded.map((cell) => cell[kind].peakRssMB));
+    const excess = peak('pullthrough') - peak('floor');
     list.push({
       id: 'peak-rss',
-      text: 'peak RSS under load (every run, including 100 connections, the 50-container Pod and the soak)',
-      value: peak,
-      measured: `${peak.toFixed(1)} MB`,
-      limit: '< 120 MB',
-      met: peak < 120,
+      text: "peak RSS under load over the floor's (every payload, container count and concurrency)",
+      value: excess,
+      measured: `${excess >= 0 ? '+' : ''}${excess.toFixed(1)} MB (${peak('pullthrough').toFixed(1)} vs ${peak('floor').toFixed(1)} MB)`,
+      limit: '≤ +25 MB',
+      met: excess <= 25,
     });
   }
   if (results.soak) {
@@ -472,36 +635,80 @@ function targets(results) {
       limit: `no growth (≤ ${allowed.toFixed(1)} MB noise)`,
       met: s.rssGrowthMB <= allowed && s.reviews >= settings.soakReviews,
     });
+    const request = chartMemoryRequestMiB();
+    if (request !== undefined) {
+      // memory() reads /proc in KiB and divides by 1024: these "MB" are MiB, like the chart's request.
+      const steady = s.rssIdleAfterMB;
+      list.push({
+        id: 'steady-rss',
+        text: "steady state: RSS idle after the soak, against the chart's default memory request",
+        value: steady,
+        measured: `${steady.toFixed(1)} MiB (under load: ${s.rssEndMB} MiB)`,
+        limit: `≤ ${request} MiB`,
+        met: steady <= request,
+      });
+    }
   }
-  if (results.startup) {
-    const s = results.startup;
-    list.push({
-      id: 'startup',
-      text: 'start-up to ready, self-signed path (median)',
-      value: s.medianWallMs,
-      measured: `${s.medianWallMs} ms (${s.medianCpuMs} ms CPU)`,
-      limit: '< 1000 ms',
-      met: s.medianWallMs < 1000,
-    });
+  if (results.startup?.pullthrough && results.startup?.floor) {
+    // Start-ups alternate, so the i-th start of each server saw about the same machine: compare in pairs.
+    const paired = (a, b, key) => median(a.runs.map((run, i) => run[key] / b.runs[i][key]));
+    const startupTarget = (id, text, pt, floor) => {
+      const wall = paired(pt, floor, 'wallMs');
+      const cpu = paired(pt, floor, 'cpuMs');
+      return {
+        id,
+        text,
+        value: wall,
+        measured:
+          `${pt.medianWallMs} ms vs ${floor.medianWallMs} ms (×${wall.toFixed(2)} paired); ` +
+          `CPU ${pt.medianCpuMs} vs ${floor.medianCpuMs} ms (×${cpu.toFixed(2)})`,
+        limit: '≤ ×1.00',
+        met: wall <= 1,
+      };
+    };
+    const pt = results.startup.pullthrough;
+    list.push(
+      startupTarget(
+        'startup',
+        `start to ready with certificate files (median; Node ${pt.node}), against the floor started the same way`,
+        pt,
+        results.startup.floor,
+      ),
+    );
+    for (const [key, value] of Object.entries(results.startup)) {
+      if (value.kind !== 'pullthrough' || key === 'pullthrough') continue;
+      const floor = results.startup[key.replace('pullthrough', 'floor')];
+      if (floor !== undefined)
+        list.push(startupTarget(`startup-${value.node}`, `same on Node ${value.node}`, value, floor));
+    }
   }
   return list;
 }
 
+/** Every phase ran with the full settings: the only kind of run that may replace the committed results. */
+const complete = PHASES.every((phase) => phases.has(phase)) && !quick;
 const began = Date.now();
 const results = {
   generatedAt: new Date().toISOString(),
   machine: host,
-  settings: { ...settings, phases: [...phases] },
+  settings: { ...settings, phases: [...phases], defaultSoakReviews: 1_000_000 },
   loadavgStart: loadavg().map((v) => round(v, 2)),
 };
+if (peer !== undefined) {
+  results.peer = peer.skipped
+    ? { name: HCW.name, version: HCW.version, skipped: peer.skipped }
+    : { name: HCW.name, version: HCW.version, source: peer.source, go: peer.go, rule: HCW.rule };
+}
 log(
   `pullthrough bench: ${results.machine.nproc} × ${results.machine.cpuModel}, Node ${process.version}, ` +
-    `load average ${results.loadavgStart.join(' ')}, pinning ${JSON.stringify(results.machine.pinning)}`,
+    `load average ${results.loadavgStart.join(' ')}, pinning ${JSON.stringify(results.machine.pinning)}, servers ${KINDS.join(', ')}`,
 );
 try {
   if (phases.has('startup')) results.startup = await measureStartup();
   if (phases.has('main') || phases.has('scaling') || phases.has('concurrency')) {
-    const servers = { floor: await start('floor'), pullthrough: await start('pullthrough') };
+    const servers = Object.fromEntries(
+      await Promise.all(KINDS.map(async (kind) => [kind, await start(kind)])),
+    );
     const main = mainPayloads();
     const series = SERIES_COUNTS.map((count) => seriesPayload(count));
     await verify(servers, [...main, ...series]);
@@ -532,8 +739,7 @@ try {
         results.concurrency.push(same ?? (await compare(servers, typical, connections)));
       }
     }
-    await stop(servers.floor);
-    await stop(servers.pullthrough);
+    for (const server of Object.values(servers)) await stop(server);
     await sleep(200);
   }
   if (phases.has('soak')) results.soak = await soak();
@@ -543,5 +749,19 @@ try {
 results.loadavgEnd = loadavg().map((v) => round(v, 2));
 results.elapsedSeconds = Math.round((Date.now() - began) / 1000);
 results.targets = targets(results);
-writeOutputs(results);
-log(`done in ${results.elapsedSeconds} s; wrote bench/results/latest.json and bench/results/latency.svg`);
+process.stdout.write(`${markdown(results)}\n`);
+if (complete) {
+  writeCommitted(results);
+  log(
+    `done in ${results.elapsedSeconds} s; wrote bench/results/latest.json, bench/results/latency.svg and BENCHMARKS.md`,
+  );
+} else {
+  const partial = new URL('partial/', RESULTS);
+  mkdirSync(partial, { recursive: true });
+  const file = new URL(`${results.generatedAt.replace(/[:.]/g, '-')}.json`, partial);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(
+    `done in ${results.elapsedSeconds} s; a partial run (${quick ? '--quick' : `phases ${[...phases].join(',')}`}): ` +
+      `wrote ${file.pathname.slice(ROOT.length)}, not the committed results (node bench/run.mjs --report FILE prints it)`,
+  );
+}

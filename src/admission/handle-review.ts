@@ -2,7 +2,7 @@
  * Maps an AdmissionReview to the core and back. No HTTP here: the route hands a validated review
  * in, and gets the response plus a summary for its log line and metrics.
  */
-import { mutatePod, type ImageDecision, type MutationKind, type PodMutation } from '../core/mutate-pod.js';
+import { mutatePod, type ImageDecision, type MutationKind } from '../core/mutate-pod.js';
 import { targetsOf, type RewriteReason, type RewriteOptions } from '../core/rewrite.js';
 import type { AdmissionRuntime } from './runtime.js';
 import {
@@ -59,21 +59,35 @@ function podName(request: AdmissionRequest): string | undefined {
   return typeof metadata.generateName === 'string' ? metadata.generateName : undefined;
 }
 
-function countReasons(images: readonly ImageDecision[]): Partial<Record<RewriteReason, number>> {
+/** What the summary, the annotation and the warnings need from the decisions, in one pass. */
+interface Tally {
+  readonly counts: Partial<Record<RewriteReason, number>>;
+  /** `field/name` → the reference written, for each image rewritten (would be, in audit mode). */
+  readonly rewritten: Record<string, string>;
+  readonly changed: boolean;
+  readonly bypassed: string[];
+}
+
+function tally(images: readonly ImageDecision[]): Tally {
   const counts: Partial<Record<RewriteReason, number>> = {};
-  for (const { decision } of images) counts[decision.reason] = (counts[decision.reason] ?? 0) + 1;
-  return counts;
+  const rewritten: Record<string, string> = {};
+  const bypassed: string[] = [];
+  let changed = false;
+  for (const image of images) {
+    const { decision } = image;
+    counts[decision.reason] = (counts[decision.reason] ?? 0) + 1;
+    if (decision.rewritten) {
+      changed = true;
+      rewritten[`${image.field}/${image.name}`] = decision.output;
+    }
+    const warning = bypassWarning(image);
+    if (warning !== undefined) bypassed.push(warning);
+  }
+  return { counts, rewritten, changed, bypassed };
 }
 
-function rewrittenMap(images: readonly ImageDecision[]): string {
-  const entries = images.filter((image) => image.decision.rewritten);
-  return JSON.stringify(
-    Object.fromEntries(entries.map((image) => [`${image.field}/${image.name}`, image.decision.output])),
-  );
-}
-
-function auditWarnings(mutation: PodMutation): string[] {
-  return mutation.images
+function auditWarnings(images: readonly ImageDecision[]): string[] {
+  return images
     .filter((image) => image.decision.rewritten)
     .map(
       (image) =>
@@ -81,22 +95,18 @@ function auditWarnings(mutation: PodMutation): string[] {
     );
 }
 
-/** One warning per image that bypassed its proxy: the proxy is down, or the image was not found through it. */
-function bypassWarnings(images: readonly ImageDecision[]): string[] {
-  return images.flatMap((image) => {
-    const { reason, rule, input, proxy } = image.decision;
-    if (reason === 'proxy-unhealthy') {
-      const targets = rule === undefined ? [] : targetsOf(rule);
-      const which = targets.length === 1 ? `proxy ${targets[0]} is` : `proxies ${targets.join(', ')} are`;
-      return [`${image.field}/${image.name}: ${which} unavailable; ${input} pulls from upstream`];
-    }
-    if (reason === 'unverified') {
-      return [
-        `${image.field}/${image.name}: ${input} could not be verified through proxy ${proxy}; it pulls from upstream`,
-      ];
-    }
-    return [];
-  });
+/** The warning for an image that bypassed its proxy: the proxy is down, or the image was not found through it. */
+function bypassWarning(image: ImageDecision): string | undefined {
+  const { reason, rule, input, proxy } = image.decision;
+  if (reason === 'proxy-unhealthy') {
+    const targets = rule === undefined ? [] : targetsOf(rule);
+    const which = targets.length === 1 ? `proxy ${targets[0]} is` : `proxies ${targets.join(', ')} are`;
+    return `${image.field}/${image.name}: ${which} unavailable; ${input} pulls from upstream`;
+  }
+  if (reason === 'unverified') {
+    return `${image.field}/${image.name}: ${input} could not be verified through proxy ${proxy}; it pulls from upstream`;
+  }
+  return undefined;
 }
 
 /** Handles one validated review. Always allows; never throws on what the Pod contains. */
@@ -108,46 +118,53 @@ export function handleReview(
 ): ReviewResult {
   const request = review.request;
   const mode = endpoint === 'audit' || runtime.config.mode === 'audit' ? 'audit' : 'enforce';
-  const base = {
+  // Every summary is built whole, once (this runs for every Pod created in the cluster).
+  const summary = (
+    outcome: ReviewSummary['outcome'],
+    skipped: string | undefined,
+    images: readonly ImageDecision[],
+    counts: ReviewSummary['counts'],
+  ): ReviewSummary => ({
     uid: request.uid,
     namespace: request.namespace,
     pod: podName(request),
     operation: request.operation,
     mode,
     dryRun: request.dryRun === true,
-  } as const;
+    outcome,
+    skipped,
+    images,
+    counts,
+  });
   const kind = mutationKindOf(request);
   if (kind === undefined) {
-    return {
-      response: buildReviewResponse(request.uid, []),
-      summary: { ...base, outcome: 'ignored', skipped: undefined, images: [], counts: {} },
-    };
+    return { response: buildReviewResponse(request.uid, []), summary: summary('ignored', undefined, [], {}) };
   }
   const mutation = mutatePod(request.object, { ...runtime.settings, rewriteOptions }, kind);
-  const summary = {
-    ...base,
-    skipped: mutation.skipped,
-    images: mutation.images,
-    counts: countReasons(mutation.images),
-  };
+  const { counts, rewritten, changed, bypassed } = tally(mutation.images);
   if (mutation.skipped !== undefined) {
-    return { response: buildReviewResponse(request.uid, []), summary: { ...summary, outcome: 'skipped' } };
-  }
-  const changed = mutation.images.some((image) => image.decision.rewritten);
-  const warnings = [...mutation.warnings, ...bypassWarnings(mutation.images)];
-  if (mode === 'audit') {
-    const annotations: Record<string, string> = changed
-      ? { 'would-rewrite': rewrittenMap(mutation.images) }
-      : {};
     return {
-      response: buildReviewResponse(request.uid, [], [...auditWarnings(mutation), ...warnings], annotations),
-      summary: { ...summary, outcome: changed ? 'audited' : 'unchanged' },
+      response: buildReviewResponse(request.uid, []),
+      summary: summary('skipped', mutation.skipped, mutation.images, counts),
     };
   }
-  const annotations: Record<string, string> = changed ? { rewritten: rewrittenMap(mutation.images) } : {};
+  const warnings = bypassed.length === 0 ? mutation.warnings : [...mutation.warnings, ...bypassed];
+  if (mode === 'audit') {
+    const annotations: Record<string, string> = changed ? { 'would-rewrite': JSON.stringify(rewritten) } : {};
+    return {
+      response: buildReviewResponse(
+        request.uid,
+        [],
+        [...auditWarnings(mutation.images), ...warnings],
+        annotations,
+      ),
+      summary: summary(changed ? 'audited' : 'unchanged', undefined, mutation.images, counts),
+    };
+  }
+  const annotations: Record<string, string> = changed ? { rewritten: JSON.stringify(rewritten) } : {};
   return {
     response: buildReviewResponse(request.uid, mutation.patch, warnings, annotations),
-    summary: { ...summary, outcome: mutation.patch.length > 0 ? 'patched' : 'unchanged' },
+    summary: summary(mutation.patch.length > 0 ? 'patched' : 'unchanged', undefined, mutation.images, counts),
   };
 }
 

@@ -127,13 +127,18 @@ export function buildReviewResponse(
     response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
   }
   if (warnings.length > 0) response.warnings = boundedWarnings(warnings);
-  if (Object.keys(auditAnnotations).length > 0) {
-    response.auditAnnotations = Object.fromEntries(
-      Object.entries(auditAnnotations).map(([key, value]) => [
-        key,
-        cut(value, MAX_AUDIT_ANNOTATION_LENGTH, `… (cut from ${value.length} characters)`),
-      ]),
-    );
+  const keys = Object.keys(auditAnnotations);
+  if (keys.length > 0) {
+    const annotations: Record<string, string> = {};
+    for (const key of keys) {
+      const value = auditAnnotations[key] as string;
+      // The cut marker is built only for a value that is cut (this runs on every review).
+      annotations[key] =
+        value.length <= MAX_AUDIT_ANNOTATION_LENGTH
+          ? value
+          : cut(value, MAX_AUDIT_ANNOTATION_LENGTH, `… (cut from ${value.length} characters)`);
+    }
+    response.auditAnnotations = annotations;
   }
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
 }

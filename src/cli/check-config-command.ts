@@ -1,5 +1,6 @@
 /** `pullthrough check-config`: validates configuration files exactly as `serve` loads them, for CI. */
-import { ConfigError, type Config } from '../config/config.js';
+import { ConfigError, type Config, type ConfigRule } from '../config/config.js';
+import { targetsOf } from '../core/rewrite.js';
 import { loadConfig } from '../config/load.js';
 import { parseFlags } from './flags.js';
 import type { CommandIo } from './io.js';
@@ -16,8 +17,15 @@ Options:
 Exit status: 0 every file is valid; 2 any file is invalid or unreadable (every problem listed).
 `;
 
+/** `docker.io matching docker.io/bitnami/* -> a or else b without library/`: what the rule does. */
+function describeRule(rule: ConfigRule): string {
+  const match = rule.match === undefined ? '' : ` matching ${rule.match.join(' ')}`;
+  const strip = rule.stripPrefix === undefined ? '' : ` without ${rule.stripPrefix}`;
+  return `${rule.registry}${match} -> ${targetsOf(rule).join(' or else ')}${strip}`;
+}
+
 function describe(config: Config): string {
-  const rules = config.rules.map((rule) => `${rule.registry} -> ${rule.proxy}`);
+  const rules = config.rules.map(describeRule);
   return [
     `mode ${config.mode}`,
     `${rules.length} ${rules.length === 1 ? 'rule' : 'rules'}${rules.length > 0 ? ` (${rules.join(', ')})` : ''}`,

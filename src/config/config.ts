@@ -6,8 +6,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
-import { DOCKER_HUB, LEGACY_DOCKER_HUB } from '../core/image-ref.js';
-import { targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
+import { DOCKER_HUB, LEGACY_DOCKER_HUB, MAX_REPOSITORY_PATH_LENGTH } from '../core/image-ref.js';
+import { lowercaseHost, targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
 import { CONFIG_SCHEMA, type SchemaNode } from './schema.js';
 
 import type { OwnerExclusion } from '../core/mutate-pod.js';
@@ -375,9 +375,22 @@ function normalizeHostAlias(target: string): string {
 /** The text before a glob's first wildcard: every string it matches starts with it. */
 const literalPrefixOf = (glob: string): string => glob.slice(0, glob.search(/[*?]|$/));
 
-/** Whether `inner` is `outer` or lies under it, as image repositories see them. */
+/** Whether `inner` is `outer` or lies under it, as image repositories see them (hosts ignore case). */
 function proxyWithin(inner: string, outer: string): boolean {
-  return inner === outer || inner.startsWith(`${outer}/`);
+  const [lowerInner, lowerOuter] = [lowercaseHost(inner), lowercaseHost(outer)];
+  return lowerInner === lowerOuter || lowerInner.startsWith(`${lowerOuter}/`);
+}
+
+/** A target whose own path leaves no room for `/` and one character of image path can take no image. */
+function checkRoom(target: string, path: string, report: Report): void {
+  const slash = target.indexOf('/');
+  const length = slash === -1 ? 0 : target.length - slash - 1;
+  if (length + 2 > MAX_REPOSITORY_PATH_LENGTH) {
+    report(
+      path,
+      `"${target}" has a ${length}-character path: with "/" and an image path it exceeds the ${MAX_REPOSITORY_PATH_LENGTH}-character limit of repository names, so no image could go there`,
+    );
+  }
 }
 
 const sameProbe = (a: ProbeSettings, b: ProbeSettings): boolean =>
@@ -493,8 +506,9 @@ function checkProxies(rules: readonly IndexedConfigRule[], report: Report): void
     })),
   );
   targets.forEach((target, position) => {
+    checkRoom(target.proxy, target.path, report);
     if (!target.proxy.includes('/')) {
-      const upstream = rules.find(({ rule }) => rule.registry === target.proxy);
+      const upstream = rules.find(({ rule }) => rule.registry === target.proxy.toLowerCase());
       if (upstream !== undefined) {
         report(
           target.path,

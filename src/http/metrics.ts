@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
-import { REWRITE_REASONS } from '../core/rewrite.js';
+import { REWRITE_REASONS, targetsOf, type RewriteRule } from '../core/rewrite.js';
 import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
 
 /** The label values every series starts with (at zero). */
@@ -33,8 +33,8 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Node's process_* and nodejs_* metrics (default true; tests turn them off). */
   readonly defaultMetrics?: boolean;
-  /** The registries with a rule: their image series exist from start, at zero. */
-  readonly knownRegistries?: Iterable<string>;
+  /** The configuration's rules: their image series (registries, targets) exist from start, at zero. */
+  readonly rules?: readonly RewriteRule[];
 }
 
 /** A fresh registry per app, so several apps (tests, the bench) never share counters. */
@@ -74,14 +74,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
 
   zeroCounter(requests, labelCombinations({ endpoint: ENDPOINTS, result: RESULTS }));
+  const rules = options.rules ?? [];
+  const registries = [...new Set([...rules.map((rule) => rule.registry), 'other'])];
   zeroCounter(
     images,
-    labelCombinations({
-      endpoint: ENDPOINTS,
-      reason: REWRITE_REASONS,
-      registry: [...new Set([...(options.knownRegistries ?? []), 'other'])],
-    }),
+    labelCombinations({ endpoint: ENDPOINTS, reason: REWRITE_REASONS, registry: registries, proxy: [''] }),
   );
+  // A rewritten image names the target it went to: one series per rule target.
+  for (const rule of rules) {
+    zeroCounter(
+      images,
+      labelCombinations({
+        endpoint: ENDPOINTS,
+        reason: ['rewritten'],
+        registry: [rule.registry],
+        proxy: targetsOf(rule),
+      }),
+    );
+  }
   zeroCounter(reloads, [{ result: 'success' }, { result: 'failure' }]);
 
   return {

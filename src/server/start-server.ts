@@ -67,7 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.logger;
   const { config, text: configText } = await loadConfig(options.configPath);
   let runtime = createRuntime(config);
-  const metrics = createMetrics({ knownRegistries: runtime.registries });
+  const metrics = createMetrics({ rules: config.rules });
 
   const prober = createProxyProber({ config, metrics, logger: log.child({ component: 'health' }) });
   const verifier = createImageVerifier({ config, logger: log.child({ component: 'verify' }) });

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { watchFiles, type FileWatch } from '../platform/watch-files.js';
-import { createSelfSignedServing } from './self-signed.js';
 import { checkTlsMaterial, type CertificateInfo, type TlsMaterial } from './tls-material.js';
 
 /** Called with the new material after the serving certificate changed. */
@@ -246,6 +245,9 @@ export async function selfSignedTlsSource(
   opts: { extraDnsNames?: readonly string[]; caOutPath?: string; port?: number; log?: Logger } = {},
 ): Promise<{ source: TlsSource; caPath: string }> {
   const log = opts.log ?? silentLogger;
+  // Loaded on this path only: certificate generation is the heaviest import, and the file and
+  // Secret paths never need it.
+  const { createSelfSignedServing } = await import('./self-signed.js');
   const { ca, material } = await createSelfSignedServing(
     opts.extraDnsNames ? { extraDnsNames: opts.extraDnsNames } : {},
   );

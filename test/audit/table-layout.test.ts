@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { elideMiddle, formatColumns, shortenDigests } from '../../src/audit/table.js';
 import { main } from '../../src/cli/main.js';
 import { removeTempFiles, run, tempFiles } from './run.js';
@@ -42,6 +42,9 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 describe('the audit table fits the terminal', () => {
   afterAll(removeTempFiles);
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
 
   it('fits 80 columns: each workload on its own line, its images below, long cells elided in the middle', async () => {
     const { stdout } = await runOn(['audit', '-f', join(dir, 'wide.yaml')], { columns: 80, isTTY: true });
@@ -67,20 +70,16 @@ describe('the audit table fits the terminal', () => {
   });
 
   it('takes the width from COLUMNS when stdout is not a terminal, and never elides a pipe without it', async () => {
-    const saved = process.env.COLUMNS;
-    try {
-      process.env.COLUMNS = '100';
-      const narrow = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
-      for (const line of tableLines(narrow.stdout)) expect([...line].length).toBeLessThanOrEqual(100);
-      delete process.env.COLUMNS;
-      const piped = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
-      expect(piped.stdout).toContain('grafana/grafana-enterprise:11.1.3-ubuntu');
-      expect(piped.stdout).not.toContain('…\u0020'.trim() + 'x'); // no elision marker needed
-      expect(tableLines(piped.stdout).some((line) => line.length > 100)).toBe(true);
-    } finally {
-      if (saved === undefined) delete process.env.COLUMNS;
-      else process.env.COLUMNS = saved;
-    }
+    vi.stubEnv('COLUMNS', '100');
+    const narrow = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
+    for (const line of tableLines(narrow.stdout)) expect([...line].length).toBeLessThanOrEqual(100);
+    vi.stubEnv('COLUMNS', undefined);
+    const piped = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
+    expect(piped.stdout).toContain('grafana/grafana-enterprise:11.1.3-ubuntu');
+    // Whole cells: the only ellipsis left is the shortened digest.
+    expect(piped.stdout.match(/…/g)).toEqual(['…']);
+    expect(piped.stdout).toContain('quay.io/prometheus-operator/admission-webhook:v0.76.0@…');
+    expect(tableLines(piped.stdout).some((line) => line.length > 100)).toBe(true);
   });
 
   it('shortens digests to 12 hex digits unless -o wide, which shows every cell whole at any width', async () => {
@@ -93,19 +92,11 @@ describe('the audit table fits the terminal', () => {
   });
 
   it('colours only on a terminal, and never with NO_COLOR set', async () => {
-    const saved = process.env.NO_COLOR;
-    try {
-      delete process.env.NO_COLOR;
-      expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).toMatch(ANSI);
-      expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')])).stdout).not.toMatch(ANSI);
-      process.env.NO_COLOR = '1';
-      expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).not.toMatch(
-        ANSI,
-      );
-    } finally {
-      if (saved === undefined) delete process.env.NO_COLOR;
-      else process.env.NO_COLOR = saved;
-    }
+    vi.stubEnv('NO_COLOR', undefined);
+    expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).toMatch(ANSI);
+    expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')])).stdout).not.toMatch(ANSI);
+    vi.stubEnv('NO_COLOR', '1');
+    expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).not.toMatch(ANSI);
   });
 
   it('hides excluded namespaces (kube-system) unless --all', async () => {

@@ -517,6 +517,33 @@ describe('rule targets: root-mounted caches, routing, failover, a stripped names
       ],
     },
     {
+      name: 'a root-mounted cache in capitals that is also an upstream registry (host names ignore case)',
+      text: `rules:
+  - {registry: docker.io, proxy: "Mirror.Local:5000"}
+  - {registry: "mirror.local:5000", proxy: harbor.local/mirror}
+`,
+      issues: [
+        'rules[0].proxy: "Mirror.Local:5000" is a root proxy (images on it count as already proxied) and the registry of rules[1]; a host cannot be both',
+      ],
+    },
+    {
+      name: 'proxies of two registries that overlap when case is ignored',
+      text: `rules:
+  - {registry: docker.io, proxy: H.local/a}
+  - {registry: quay.io, proxy: h.LOCAL/a/quay}
+`,
+      issues: [
+        'rules[1].proxy: "h.LOCAL/a/quay" overlaps "H.local/a" (rules[0], docker.io): one proxy path cannot hold the images of two upstream registries',
+      ],
+    },
+    {
+      name: 'a target whose own path leaves no room for an image name',
+      text: `rules: [{registry: docker.io, proxies: [a.local/b, "a.local/${'p'.repeat(254)}"]}]\n`,
+      issues: [
+        `rules[0].proxies[1]: "a.local/${'p'.repeat(254)}" has a 254-character path: with "/" and an image path it exceeds the 255-character limit of repository names, so no image could go there`,
+      ],
+    },
+    {
       name: 'a stripPrefix that is not a path ending in a slash',
       text: 'rules: [{registry: docker.io, proxy: a.local/b, stripPrefix: library}]\n',
       issues: [

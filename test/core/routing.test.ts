@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRewriter } from '../../src/core/rewrite.js';
 import { routingVectors } from '../vectors/routing.js';
@@ -83,6 +84,67 @@ describe('edge cases of rule targets', () => {
     expect(decision).toMatchObject({ rewritten: false, reason: 'invalid' });
     expect(decision.error).toBe(
       `the proxied name would be 266 characters long through ${long}; repository names are limited to 255`,
+    );
+  });
+});
+
+describe('idempotence with every target shape, under any proxy health', () => {
+  const D = '7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa';
+  const targets = [
+    'harbor.local/bitnami',
+    'mirror.local:5000',
+    'harbor.local/hub',
+    'gl.local/g/dependency_proxy/containers',
+    'q.local:8443',
+  ];
+  const rewriter = createRewriter({
+    rules: [
+      { registry: 'docker.io', match: ['docker.io/bitnami/*'], proxy: targets[0] },
+      {
+        registry: 'docker.io',
+        match: ['docker.io/library/*'],
+        proxies: [targets[3]!, targets[1]!],
+        stripPrefix: 'library/',
+      },
+      { registry: 'docker.io', proxies: [targets[2]!, targets[1]!] },
+      { registry: 'quay.io', proxy: targets[4], stripPrefix: 'acme/' },
+    ],
+    excludeImages: [],
+  });
+  const component = fc.stringMatching(/^[a-z0-9]{1,6}([._-][a-z0-9]{1,4})?$/);
+  const host = fc.constantFrom(
+    '',
+    'docker.io/',
+    'quay.io/',
+    'mirror.local:5000/',
+    'harbor.local/',
+    'q.local:8443/',
+  );
+  const first = fc.constantFrom('', 'bitnami/', 'library/', 'acme/');
+  const suffix = fc.constantFrom('', ':1.0', `@sha256:${D}`);
+  const health = fc.subarray(targets);
+
+  it('rewriting an output again changes nothing, whatever is healthy the second time', () => {
+    fc.assert(
+      fc.property(
+        host,
+        first,
+        fc.array(component, { minLength: 1, maxLength: 3 }),
+        suffix,
+        health,
+        health,
+        (registry, namespace, path, tail, downOnce, downAgain) => {
+          const input = `${registry}${namespace}${path.join('/')}${tail}`;
+          const once = rewriter.rewrite(input, { unhealthyProxies: new Set(downOnce) });
+          const again = rewriter.rewrite(once.output, { unhealthyProxies: new Set(downAgain) });
+          // Only what was rewritten is checked: an image left as written while its targets were down
+          // is rightly rewritten once they are back.
+          fc.pre(once.rewritten);
+          expect(again.output).toBe(once.output);
+          expect(again.reason).toBe('already-proxied');
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });

@@ -557,12 +557,28 @@ start_nginx() {
   wait_ready nginx 30 check_nginx
 }
 
+# The seeded layouts are reproducible, so they are kept between runs in the tools cache, keyed by
+# what makes them (the script and the busybox binary): building them costs seconds per image.
+seed_cache() {
+  local key
+  key=$(cat "$here/oci-image.sh" /bin/busybox 2>/dev/null | sha256sum | cut -c1-16)
+  echo "$tools/seed-images/$key"
+}
+
 seed() { # registry-port images...
-  local port=$1 img layout
+  local port=$1 img layout cache tmp
   shift
+  cache=$(seed_cache)
+  mkdir -p "$cache"
   for img in "$@"; do
-    layout=$E2E_DIR/oci/${img//[:\/]/_}
-    [[ -d $layout ]] || "$here/oci-image.sh" "$layout" "docker.io/$img" >/dev/null
+    layout=$cache/${img//[:\/]/_}
+    if [[ ! -f $layout/index.json ]]; then
+      tmp=$(mktemp -d "$cache/.build.XXXXXX")
+      "$here/oci-image.sh" "$tmp/layout" "docker.io/$img" >/dev/null
+      # Another cluster may have made the same layout meanwhile: same bytes, either one will do.
+      mv -T "$tmp/layout" "$layout" 2>/dev/null || true
+      rm -rf "$tmp"
+    fi
     skopeo --policy "$reg/policy.json" copy --quiet --dest-tls-verify=false \
       "oci:$layout:latest" "docker://$host:$port/$img" >>"$logs/seed.log" 2>&1 ||
       {

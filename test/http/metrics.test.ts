@@ -35,7 +35,10 @@ describe('metrics as Prometheus users expect', () => {
   it('has every counter series at zero from start, so rate() works before the first event', async () => {
     const text = await createMetrics({
       defaultMetrics: false,
-      knownRegistries: ['docker.io', 'quay.io'],
+      rules: [
+        { registry: 'docker.io', proxies: ['harbor-a.example.com/hub', 'harbor-b.example.com/hub'] },
+        { registry: 'quay.io', proxy: 'harbor-a.example.com/quay' },
+      ],
     }).registry.metrics();
     for (const endpoint of ['mutate', 'audit']) {
       for (const result of [
@@ -55,11 +58,29 @@ describe('metrics as Prometheus users expect', () => {
         expect(
           sample(
             text,
-            `pullthrough_images_total{endpoint="${endpoint}",reason="rewritten",registry="${registry}"}`,
+            `pullthrough_images_total{endpoint="${endpoint}",reason="no-rule",registry="${registry}",proxy=""}`,
+          ),
+        ).toBe(0);
+      }
+      for (const [registry, proxy] of [
+        ['docker.io', 'harbor-a.example.com/hub'],
+        ['docker.io', 'harbor-b.example.com/hub'],
+        ['quay.io', 'harbor-a.example.com/quay'],
+      ]) {
+        expect(
+          sample(
+            text,
+            `pullthrough_images_total{endpoint="${endpoint}",reason="rewritten",registry="${registry}",proxy="${proxy}"}`,
           ),
         ).toBe(0);
       }
     }
+    // Every images series carries all four labels (no series without `proxy`).
+    expect(
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('pullthrough_images_total{') && !line.includes('proxy=')),
+    ).toEqual([]);
     expect(sample(text, 'pullthrough_config_reloads_total{result="failure"}')).toBe(0);
 
     const sync = await createSyncMetrics({ defaultMetrics: false }).registry.metrics();

@@ -285,13 +285,16 @@ reach the webhook, so Pod UPDATEs are registered only where the images can be co
       expression: "!has(object.metadata.annotations) || !('kubernetes.io/config.mirror' in object.metadata.annotations)"
     # Of the updates, only those that change an image: a container's or init container's (a Pod
     # UPDATE) or the ephemeral containers (the pods/ephemeralcontainers subresource). Label,
-    # annotation and other updates never reach the webhook.
+    # annotation and other updates never reach the webhook. `image` is optional in the schema: an
+    # unguarded `c.image` on an update that drops it is a CEL error (with failurePolicy Fail, a
+    # rejection naming the expression instead of the API server's own validation message).
     - name: image-changed-on-update
       expression: >-
         request.operation != 'UPDATE'
-        || object.spec.containers.map(c, c.image) != oldObject.spec.containers.map(c, c.image)
-        || (has(object.spec.initContainers) ? object.spec.initContainers.map(c, c.image) : [])
-        != (has(oldObject.spec.initContainers) ? oldObject.spec.initContainers.map(c, c.image) : [])
+        || object.spec.containers.map(c, has(c.image) ? c.image : '')
+        != oldObject.spec.containers.map(c, has(c.image) ? c.image : '')
+        || (has(object.spec.initContainers) ? object.spec.initContainers.map(c, has(c.image) ? c.image : '') : [])
+        != (has(oldObject.spec.initContainers) ? oldObject.spec.initContainers.map(c, has(c.image) ? c.image : '') : [])
         || (has(object.spec.ephemeralContainers) ? object.spec.ephemeralContainers.map(c, c.name) : [])
         != (has(oldObject.spec.ephemeralContainers) ? oldObject.spec.ephemeralContainers.map(c, c.name) : [])
   {{- end }}

@@ -1,0 +1,152 @@
+/**
+ * The bench's own logic: the peer's build patch and answer comparison, and the one-source-of-truth
+ * rule for the committed results (BENCHMARKS.md is rendered whole from one results object; partial
+ * runs and --report never write it).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { document } from '../../bench/document.mjs';
+import { differences, hcwConfig, loopbackMain } from '../../bench/peers.mjs';
+import { markdown } from '../../bench/report.mjs';
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+describe('the peer (harbor-container-webhook)', () => {
+  it('is built listening on loopback only, by one line added to its webhook server options', () => {
+    const main =
+      'x := 1\n\tWebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{\n\t\t\tPort: conf.Port,\n';
+    const patched = loopbackMain(main);
+    expect(patched).toContain('ctrlwebhook.Options{\n\t\t\tHost: "127.0.0.1",\n\t\t\tPort: conf.Port,');
+    expect(patched.replace('\n\t\t\tHost: "127.0.0.1",', '')).toBe(main);
+    expect(() => loopbackMain('package main\n')).toThrow(/not the pinned/);
+  });
+
+  it('gets the rule equivalent to the default, with its probes on loopback and no metrics listener', () => {
+    const config = hcwConfig({ port: 9443, healthPort: 9444, certDir: '/tmp/certs' });
+    expect(config).toContain('port: 9443');
+    expect(config).toContain('healthAddr: "127.0.0.1:9444"');
+    expect(config).toContain('metricsAddr: "0"');
+    expect(config).toContain('- "^docker.io"');
+    expect(config).toContain('replace: "harbor.ingress.local/proxy_cache"');
+  });
+
+  it('names what its answer does differently: a dropped tag, no pull secret, no record of originals', () => {
+    const pod = {
+      metadata: {},
+      spec: {
+        containers: [
+          { name: 'log', image: `busybox:1.36@${DIGEST}` },
+          { name: 'side', image: 'quay.io/acme/side:1' },
+        ],
+      },
+    };
+    const pt = structuredClone(pod);
+    pt.spec.containers[0]!.image = `harbor.ingress.local/proxy_cache/library/busybox:1.36@${DIGEST}`;
+    Object.assign(pt.spec, { imagePullSecrets: [{ name: 'regcred-harbor' }] });
+    Object.assign(pt.metadata, { annotations: { 'pullthrough.io/original-images': '{}' } });
+    const peer = structuredClone(pod);
+    peer.spec.containers[0]!.image = `harbor.ingress.local/proxy_cache/library/busybox@${DIGEST}`;
+
+    const found: string[] = differences(pod, pt, peer, { response: { allowed: true } });
+    expect(found).toHaveLength(3);
+    expect(found[0]).toMatch(/^tag of tag@digest dropped: 1 of 2 images/);
+    expect(found[1]).toMatch(/^no pull secret/);
+    expect(found[2]).toMatch(/^no record of the original images/);
+    expect(differences(pod, pt, structuredClone(pt), { response: { allowed: true } })).toEqual([]);
+    expect(differences(pod, pt, peer, { response: { allowed: false, status: { message: 'boom' } } })).toEqual(
+      ['review not allowed: boom'],
+    );
+  });
+});
+
+/** A results object shaped like bench/results/latest.json, small. */
+function results() {
+  const side = (rps: number, cpu: number, rss: number) => ({
+    rps,
+    cpuUsPerReq: cpu,
+    p50: 2,
+    p99: 5,
+    peakRssMB: rss,
+  });
+  const cell = (name: string, title: string, containers: number, ratio: number) => ({
+    name,
+    title,
+    path: '/mutate',
+    containers,
+    bodyBytes: 7500,
+    floor: side(4000, 250, 90),
+    pullthrough: side(4000 * ratio, 250 / ratio, 100),
+    hcw: side(500, 2000, 45),
+    ratio: { throughput: ratio, cpu: 1 / ratio, p50: 1.1 },
+    peerRatio: { throughput: 8 * ratio, cpu: 0.15 },
+    peerDifferences: ['tag of tag@digest dropped: 1 of 3 images, e.g. …'],
+  });
+  const main = [
+    cell('pod-1', '1 container', 1, 0.8),
+    cell('pod-3', 'typical', 3, 0.87),
+    cell('pod-50', '50', 50, 0.76),
+  ];
+  return {
+    generatedAt: '2026-11-30T11:45:00.000Z',
+    machine: {
+      nproc: 2,
+      cpuModel: 'CPU',
+      memTotalMB: 24000,
+      kernel: '6.18',
+      node: 'v20.20.2',
+      fastify: '5.12.8',
+      autocannon: '8.0.0',
+      revision: 'abc1234',
+      pinning: 'none',
+    },
+    settings: {
+      duration: 3,
+      rounds: 3,
+      warmup: 1,
+      connections: 10,
+      soakReviews: 300000,
+      defaultSoakReviews: 1000000,
+      startupRuns: 5,
+    },
+    loadavgStart: [1, 2, 3],
+    loadavgEnd: [1, 2, 3],
+    main,
+    targets: [
+      { id: 'typical-ratio', text: 'typical ratio', measured: '0.87', limit: '≥ 0.85', met: true },
+      { id: 'peak-rss', text: 'peak RSS', measured: '+10.0 MB', limit: '≤ +25 MB', met: true },
+    ],
+  };
+}
+
+describe('BENCHMARKS.md', () => {
+  it('is rendered whole from one run: the headline quotes the same figures as the tables', () => {
+    const text: string = document(results());
+    expect(text.startsWith('<!-- Generated by')).toBe(true);
+    const headline = /\*\*Headline\*\*.*$/m.exec(text)?.[0] ?? '';
+    expect(headline).toContain('0.87 of the floor');
+    expect(headline).toContain('3,480 reviews/s');
+    expect(headline).toContain('7.0× the peer');
+    expect(text).toContain(markdown(results()));
+    expect(text).toContain('soak 300,000 reviews (default 1,000,000)');
+    expect(text).not.toMatch(/\bNaN\b|undefined/);
+  });
+
+  it('--report prints a saved run and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pt-bench-report-'));
+    const file = join(dir, 'run.json');
+    writeFileSync(file, JSON.stringify(results()));
+    const committed = ['BENCHMARKS.md', 'bench/results/latest.json'].map((path) => [
+      path,
+      statSync(path).mtimeMs,
+    ]);
+    const before = readFileSync('BENCHMARKS.md', 'utf8');
+    const out = execFileSync(process.execPath, ['bench/run.mjs', '--report', file], { encoding: 'utf8' });
+    expect(out).toContain('### Side by side with the peer');
+    expect(out).toContain('| typical ratio | 0.87 | ≥ 0.85 | yes |');
+    for (const [path, mtime] of committed) expect(statSync(path as string).mtimeMs).toBe(mtime);
+    expect(readFileSync('BENCHMARKS.md', 'utf8')).toBe(before);
+  });
+});
