@@ -21,6 +21,7 @@ import {
   hasNode,
   imageDigestOf,
   processUids,
+  quayDigest,
   rootIsReadOnly,
   servedBy,
   waitForPhase,
@@ -311,9 +312,9 @@ describe.skipIf(!hasNode(env) || !env.E2E_PULLTHROUGH_IMAGE)(
         await upstreamDigest(env, 'curlimages/curl:7.85.0'),
       );
       // The Quay image came from the Quay stand-in (containerd's hosts.toml for quay.io), not the cache.
-      expect(
-        grafana.status.containerStatuses.find((s: any) => s.name === 'grafana-sc-dashboard').imageID,
-      ).toMatch(/^quay\.io\/kiwigrid\/k8s-sidecar@sha256:/);
+      expect(imageDigestOf(grafana, 'grafana-sc-dashboard')).toBe(
+        await quayDigest(env, 'kiwigrid/k8s-sidecar:1.27.4'),
+      );
       const catalog = await proxyCatalog(env);
       for (const repo of ['library/nginx', 'grafana/grafana', 'curlimages/curl'])
         expect(catalog).toContain(repo);
