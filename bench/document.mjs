@@ -31,6 +31,18 @@ function headline(results) {
   const rest = (results.targets ?? [])
     .filter((target) => target.id !== 'typical-ratio' && target.id !== 'typical-cpu-ratio')
     .map((target) => `${target.text}: ${target.measured}${verdict(target)}`);
+  const others = (results.main ?? []).map((cell) => cell.pullthrough.otherCpu).filter(Number.isFinite);
+  if (others.length > 0) {
+    const other = [...others].sort((a, b) => a - b)[Math.floor(others.length / 2)];
+    if (other > 0.5) {
+      // A shared machine: the scheduler, not the server, set req/s; CPU per review still compares.
+      lines.push(
+        `Other processes used ${other.toFixed(1)} of the machine's ${results.machine?.nproc ?? '?'} CPUs during ` +
+          'these runs (median), so the servers were starved and the req/s ratios say more about the ' +
+          'scheduler than about the servers: read the CPU-time ratios.',
+      );
+    }
+  }
   if (rest.length > 0) {
     const text = rest.join('; ');
     lines.push(`${text.charAt(0).toUpperCase()}${text.slice(1)}.`);
