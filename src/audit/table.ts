@@ -243,6 +243,27 @@ function pullSecretSection(checks: readonly PullSecretCheck[], options: TableOpt
   return `${title}\n${formatColumns(rows, { color: options.color })}\n`;
 }
 
+/**
+ * Wraps prose lines longer than `width` at spaces; a continuation is indented two more than its
+ * line, so the summary still reads as a list at 80 columns.
+ */
+export function wrapLines(text: string, width: number): string {
+  if (!Number.isFinite(width)) return text;
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const indent = ' '.repeat((/^ */.exec(line)?.[0].length ?? 0) + 2);
+    let rest = line;
+    while (length(rest) > width) {
+      const cut = rest.lastIndexOf(' ', width);
+      if (cut <= indent.length) break; // one long word: leave it whole
+      out.push(rest.slice(0, cut));
+      rest = indent + rest.slice(cut + 1);
+    }
+    out.push(rest);
+  }
+  return out.join('\n');
+}
+
 function summaryText(report: AuditReport, groups: readonly Group[], hidden: number): string {
   const { summary } = report;
   const live = summary.source === 'cluster';
@@ -410,5 +431,6 @@ export function formatTable(report: AuditReport, options: TableOptions = DEFAULT
   } else {
     table = stackedTable(groups, layout, { ...options, width });
   }
-  return `${pullSecretSection(report.summary.pullSecrets, options)}${table}\n${summaryText(report, groups, hidden)}`;
+  const summary = wrapLines(summaryText(report, groups, hidden), options.wide ? Infinity : options.width);
+  return `${pullSecretSection(report.summary.pullSecrets, options)}${table}\n${summary}`;
 }

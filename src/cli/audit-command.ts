@@ -1,7 +1,6 @@
 /** `pullthrough audit`: what admission does, or would do, to the Pods of a cluster or of manifests. */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { auditCluster } from '../audit/cluster.js';
 import { emptyManifestSet, readManifests, type ManifestSet } from '../audit/manifests.js';
 import { mutationSettingsOf } from '../admission/runtime.js';
@@ -12,6 +11,7 @@ import { formatTable, type TableOptions } from '../audit/table.js';
 import { ConfigError, DEFAULT_CONFIG, type Config } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { KubeConfigError } from '../kube/client.js';
+import { enumFlag, integerFlag, parseFlags, UsageError } from './flags.js';
 import type { CommandIo } from './io.js';
 
 export const auditHelp = `Usage: pullthrough audit [options]                 (the live cluster)
@@ -67,8 +67,8 @@ const OUTPUTS = ['table', 'wide', 'json'] as const;
 type Output = (typeof OUTPUTS)[number];
 
 const DEFAULT_PAGE_SIZE = 500;
-
-class UsageError extends Error {}
+/** A page is held in memory whole; the API server caps nothing by itself. */
+const MAX_PAGE_SIZE = 10_000;
 
 interface Options {
   readonly files: readonly string[];
@@ -86,19 +86,8 @@ interface Options {
   readonly help: boolean;
 }
 
-function oneOf<T extends string>(
-  flag: string,
-  value: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined) return fallback;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
-}
-
 function parseOptions(args: readonly string[]): Options {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: [...args],
     allowPositionals: false,
     options: {
@@ -117,11 +106,11 @@ function parseOptions(args: readonly string[]): Options {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const pageSizeText = values['page-size'];
-  const pageSize = pageSizeText === undefined ? DEFAULT_PAGE_SIZE : Number(pageSizeText);
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new UsageError(`--page-size must be a positive integer (got "${pageSizeText}")`);
-  }
+  const pageSize = integerFlag('--page-size', values['page-size'], {
+    fallback: DEFAULT_PAGE_SIZE,
+    min: 1,
+    max: MAX_PAGE_SIZE,
+  });
   const files = values.filename;
   if (files.length > 0 && (values.kubeconfig !== undefined || values.context !== undefined)) {
     throw new UsageError('--kubeconfig and --context read a live cluster; they cannot be combined with -f');
@@ -130,12 +119,12 @@ function parseOptions(args: readonly string[]): Options {
     files,
     namespace: values.namespace,
     config: values.config,
-    scope: oneOf('--scope', values.scope, SCOPES, 'cluster'),
+    scope: enumFlag('--scope', values.scope, SCOPES, 'cluster'),
     excludedNamespaces: values['excluded-namespace'],
     kubeconfig: values.kubeconfig,
     context: values.context,
     pageSize,
-    output: oneOf('--output', values.output, OUTPUTS, 'table'),
+    output: enumFlag('--output', values.output, OUTPUTS, 'table'),
     failOnRewrite: values['fail-on-rewrite'],
     progress: values.progress,
     all: values.all,

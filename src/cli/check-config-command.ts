@@ -1,7 +1,8 @@
 /** `pullthrough check-config`: validates configuration files exactly as `serve` loads them, for CI. */
-import { parseArgs } from 'node:util';
-import { ConfigError, type Config } from '../config/config.js';
+import { ConfigError, type Config, type ConfigRule } from '../config/config.js';
+import { targetsOf } from '../core/rewrite.js';
 import { loadConfig } from '../config/load.js';
+import { parseFlags } from './flags.js';
 import type { CommandIo } from './io.js';
 
 export const checkConfigHelp = `Usage: pullthrough check-config FILE...
@@ -16,8 +17,15 @@ Options:
 Exit status: 0 every file is valid; 2 any file is invalid or unreadable (every problem listed).
 `;
 
+/** `docker.io matching docker.io/bitnami/* -> a or else b without library/`: what the rule does. */
+function describeRule(rule: ConfigRule): string {
+  const match = rule.match === undefined ? '' : ` matching ${rule.match.join(' ')}`;
+  const strip = rule.stripPrefix === undefined ? '' : ` without ${rule.stripPrefix}`;
+  return `${rule.registry}${match} -> ${targetsOf(rule).join(' or else ')}${strip}`;
+}
+
 function describe(config: Config): string {
-  const rules = config.rules.map((rule) => `${rule.registry} -> ${rule.proxy}`);
+  const rules = config.rules.map(describeRule);
   return [
     `mode ${config.mode}`,
     `${rules.length} ${rules.length === 1 ? 'rule' : 'rules'}${rules.length > 0 ? ` (${rules.join(', ')})` : ''}`,
@@ -27,7 +35,7 @@ function describe(config: Config): string {
 
 /** Runs the command; returns the exit status. */
 export async function runCheckConfig(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: [...args],
     allowPositionals: true,
     options: { help: { type: 'boolean', short: 'h', default: false } },

@@ -1,5 +1,6 @@
 /** The `pullthrough` command line: dispatches to one module per command. */
 import { ConfigError } from '../config/config.js';
+import { UsageError } from './flags.js';
 import { processIo, type CommandIo } from './io.js';
 import { runRewrite } from './rewrite-command.js';
 import { versionLine } from '../platform/version.js';
@@ -77,8 +78,6 @@ function asksForVersion(argv: readonly string[]): boolean {
 /** The message for an error that means "the command line or configuration is wrong" (exit 2). */
 function usageErrorMessage(command: string, error: unknown): string | undefined {
   if (error instanceof ConfigError) return `pullthrough: ${error.message}`;
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-    return `pullthrough ${command}: ${error.message}`;
-  }
+  if (error instanceof UsageError) return `pullthrough ${command}: ${error.message}`;
   return undefined;
 }

@@ -1,9 +1,9 @@
 /** `pullthrough rewrite`: what each image becomes under a configuration, one line each. */
-import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { createRewriter, type RewriteDecision } from '../core/rewrite.js';
 import { rewritePolicyOf } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
+import { parseFlags } from './flags.js';
 import type { CommandIo } from './io.js';
 
 export const rewriteHelp = `Usage: pullthrough rewrite [--config FILE] [--json] [IMAGE...]
@@ -44,7 +44,7 @@ async function* readImages(io: CommandIo): AsyncGenerator<string> {
 
 /** Runs the command; returns the exit status. */
 export async function runRewrite(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: [...args],
     allowPositionals: true,
     options: {

@@ -1,8 +1,8 @@
 /** `pullthrough serve`: runs the webhook until SIGTERM or SIGINT. */
-import { parseArgs } from 'node:util';
 import { createLogger, flushLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { startServer } from '../server/start-server.js';
 import { TlsConfigError } from '../server/create-tls-source.js';
+import { enumFlag, integerFlag, parseFlags } from './flags.js';
 import type { CommandIo } from './io.js';
 import { listenErrorMessage, TLS_FILES_HINT } from './startup-errors.js';
 import { untilSignal } from './until-signal.js';
@@ -38,20 +38,9 @@ Exactly one certificate path is taken: files when --tls-cert is given; self-mana
 --cert-secret is given; otherwise self-signed.
 `;
 
-function parseNumber(name: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > max) {
-    throw Object.assign(new Error(`--${name} must be a whole number from 0 to ${max}, got "${value}"`), {
-      code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
-    });
-  }
-  return parsed;
-}
-
 /** Runs until a signal arrives; returns the exit status. */
 export async function runServe(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: [...args],
     options: {
       config: { type: 'string', short: 'c' },
@@ -65,7 +54,7 @@ export async function runServe(args: readonly string[], io: CommandIo): Promise<
       'webhook-config': { type: 'string' },
       namespace: { type: 'string' },
       service: { type: 'string' },
-      'log-level': { type: 'string', default: 'info' },
+      'log-level': { type: 'string' },
       'shutdown-delay': { type: 'string' },
       'drain-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -75,14 +64,12 @@ export async function runServe(args: readonly string[], io: CommandIo): Promise<
     io.stdout.write(serveHelp);
     return 0;
   }
-  const level = values['log-level'] as LogLevel;
-  if (!LOG_LEVELS.includes(level)) {
-    io.stderr.write(`pullthrough serve: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`);
-    return 2;
-  }
-  const port = parseNumber('port', values.port, 8443, 65535);
-  const shutdownDelayMs = parseNumber('shutdown-delay', values['shutdown-delay'], 0, 300) * 1000;
-  const drainTimeoutMs = parseNumber('drain-timeout', values['drain-timeout'], 25, 300) * 1000;
+  const level = enumFlag<LogLevel>('--log-level', values['log-level'], LOG_LEVELS, 'info');
+  const port = integerFlag('--port', values.port, { fallback: 8443, min: 0, max: 65_535 });
+  const shutdownDelayMs =
+    integerFlag('--shutdown-delay', values['shutdown-delay'], { fallback: 0, min: 0, max: 300 }) * 1000;
+  const drainTimeoutMs =
+    integerFlag('--drain-timeout', values['drain-timeout'], { fallback: 25, min: 0, max: 300 }) * 1000;
   const logger = createLogger({ level });
 
   let server;

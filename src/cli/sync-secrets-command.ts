@@ -1,6 +1,5 @@
 /** `pullthrough sync-secrets`: keeps a copy of the pull secret in every namespace the webhook rewrites. */
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { SCOPES, type ScopeName, type ScopeSettings } from '../core/scope.js';
 import { MODES, type Mode } from '../config/config.js';
@@ -8,6 +7,7 @@ import { KubeConfigError, loadKubeConfig } from '../kube/client.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { checkTimings, type ElectionTimings } from '../sync/leader-elector.js';
 import { startSecretSync, type SecretSyncOptions } from '../sync/run.js';
+import { enumFlag, integerFlag, namespaceFlag, objectNameFlag, parseFlags, UsageError } from './flags.js';
 import type { CommandIo } from './io.js';
 import { listenErrorMessage } from './startup-errors.js';
 import { untilSignal } from './until-signal.js';
@@ -47,45 +47,6 @@ Options:
   -h, --help                    show this help
 `;
 
-class UsageError extends Error {}
-
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-function namespaceFlag(flag: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
-  if (!dnsLabel.test(value)) throw new UsageError(`${flag} "${value}" is not a namespace name`);
-  return value;
-}
-
-function nameFlag(flag: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
-  if (value.length > 253 || !dnsSubdomain.test(value)) {
-    throw new UsageError(`${flag} "${value}" is not a valid object name (lowercase RFC 1123 subdomain)`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
-}
-
-function seconds(
-  flag: string,
-  value: string | undefined,
-  bounds: { fallback: number; min: number; max: number },
-): number {
-  if (value === undefined) return bounds.fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-    throw new UsageError(
-      `${flag} must be a whole number from ${bounds.min} to ${bounds.max} (got "${value}")`,
-    );
-  }
-  return parsed;
-}
-
 function kubeConfigOf(file: string | undefined): KubeConfig {
   try {
     return loadKubeConfig({ kubeconfig: file });
@@ -103,20 +64,23 @@ interface Flags {
 function timingsOf(flags: Flags): ElectionTimings {
   const timings = {
     leaseDurationMs:
-      seconds('--lease-duration-seconds', flags['lease-duration-seconds'], {
+      integerFlag('--lease-duration-seconds', flags['lease-duration-seconds'], {
         fallback: 15,
         min: 2,
         max: 3600,
       }) * 1000,
     renewDeadlineMs:
-      seconds('--renew-deadline-seconds', flags['renew-deadline-seconds'], {
+      integerFlag('--renew-deadline-seconds', flags['renew-deadline-seconds'], {
         fallback: 10,
         min: 1,
         max: 3600,
       }) * 1000,
     retryPeriodMs:
-      seconds('--retry-period-seconds', flags['retry-period-seconds'], { fallback: 2, min: 1, max: 3600 }) *
-      1000,
+      integerFlag('--retry-period-seconds', flags['retry-period-seconds'], {
+        fallback: 2,
+        min: 1,
+        max: 3600,
+      }) * 1000,
   };
   const problem = checkTimings(timings);
   if (problem !== undefined) throw new UsageError(problem);
@@ -132,8 +96,8 @@ function scopeOf(
 ): ScopeSettings {
   const excluded = excludedFlags.map((ns) => namespaceFlag('--excluded-namespace', ns));
   return {
-    scope: oneOf<ScopeName>('--scope', flags.scope ?? 'cluster', SCOPES),
-    mode: oneOf<Mode>('--mode', flags.mode ?? 'enforce', MODES),
+    scope: enumFlag<ScopeName>('--scope', flags.scope, SCOPES, 'cluster'),
+    mode: enumFlag<Mode>('--mode', flags.mode, MODES, 'enforce'),
     // The release namespace is always excluded, as the chart does.
     excludedNamespaces: [...new Set([...excluded, ...(podNamespace ? [podNamespace] : [])])],
   };
@@ -143,14 +107,14 @@ function scopeOf(
 function settingsOf(flags: Flags, excludedFlags: readonly string[], env: NodeJS.ProcessEnv): CommandSettings {
   const podNamespace = env.POD_NAMESPACE || undefined;
   const sourceNamespace = namespaceFlag('--source-namespace', flags['source-namespace'] ?? podNamespace);
-  const sourceName = nameFlag('--source-name', flags['source-name']);
+  const sourceName = objectNameFlag('--source-name', flags['source-name']);
   return {
-    level: oneOf<LogLevel>('--log-level', flags['log-level'] ?? 'info', LOG_LEVELS),
+    level: enumFlag<LogLevel>('--log-level', flags['log-level'], LOG_LEVELS, 'info'),
     sourceNamespace,
     sourceName,
-    targetName: nameFlag('--target-name', flags['target-name'] ?? sourceName),
+    targetName: objectNameFlag('--target-name', flags['target-name'] ?? sourceName),
     scope: scopeOf(flags, excludedFlags, podNamespace),
-    leaseName: nameFlag('--lease-name', flags['lease-name'] ?? 'pullthrough-secret-sync'),
+    leaseName: objectNameFlag('--lease-name', flags['lease-name'] ?? 'pullthrough-secret-sync'),
     leaseNamespace: namespaceFlag(
       '--lease-namespace',
       flags['lease-namespace'] ?? podNamespace ?? sourceNamespace,
@@ -158,10 +122,10 @@ function settingsOf(flags: Flags, excludedFlags: readonly string[], env: NodeJS.
     identity: flags.identity || env.POD_NAME || `${hostname()}_${process.pid}`,
     timings: timingsOf(flags),
     resyncMs:
-      seconds('--resync-seconds', flags['resync-seconds'], { fallback: 300, min: 1, max: 86_400 }) * 1000,
+      integerFlag('--resync-seconds', flags['resync-seconds'], { fallback: 300, min: 1, max: 86_400 }) * 1000,
     metrics: {
       host: flags['metrics-host'] ?? '0.0.0.0',
-      port: seconds('--metrics-port', flags['metrics-port'], { fallback: 8080, min: 0, max: 65_535 }),
+      port: integerFlag('--metrics-port', flags['metrics-port'], { fallback: 8080, min: 0, max: 65_535 }),
     },
     kubeConfig: kubeConfigOf(flags.kubeconfig),
   };
@@ -169,7 +133,7 @@ function settingsOf(flags: Flags, excludedFlags: readonly string[], env: NodeJS.
 
 /** Runs until SIGTERM or SIGINT; returns the exit status. */
 export async function runSyncSecrets(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: [...args],
     allowPositionals: false,
     options: {

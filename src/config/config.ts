@@ -6,8 +6,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
-import { DOCKER_HUB, LEGACY_DOCKER_HUB } from '../core/image-ref.js';
-import { targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
+import { DOCKER_HUB, LEGACY_DOCKER_HUB, MAX_REPOSITORY_PATH_LENGTH } from '../core/image-ref.js';
+import { lowercaseHost, targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
 import { CONFIG_SCHEMA, type SchemaNode } from './schema.js';
 
 import type { OwnerExclusion } from '../core/mutate-pod.js';
@@ -372,12 +372,37 @@ function normalizeHostAlias(target: string): string {
     : target;
 }
 
+const MAX_PORT = 65_535;
+
+/** The grammar takes any digits for a port; a registry or cache behind port 0 or 70000 is a typo. */
+function checkPort(hostAndPath: string, path: string, report: Report): void {
+  const digits = /:([0-9]+)$/.exec(proxyHostOf(hostAndPath))?.[1];
+  if (digits === undefined) return;
+  const port = Number(digits);
+  if (port < 1 || port > MAX_PORT) {
+    report(path, `"${hostAndPath}" has port ${digits}; ports are 1 to ${MAX_PORT}`);
+  }
+}
+
 /** The text before a glob's first wildcard: every string it matches starts with it. */
 const literalPrefixOf = (glob: string): string => glob.slice(0, glob.search(/[*?]|$/));
 
-/** Whether `inner` is `outer` or lies under it, as image repositories see them. */
+/** Whether `inner` is `outer` or lies under it, as image repositories see them (hosts ignore case). */
 function proxyWithin(inner: string, outer: string): boolean {
-  return inner === outer || inner.startsWith(`${outer}/`);
+  const [lowerInner, lowerOuter] = [lowercaseHost(inner), lowercaseHost(outer)];
+  return lowerInner === lowerOuter || lowerInner.startsWith(`${lowerOuter}/`);
+}
+
+/** A target whose own path leaves no room for `/` and one character of image path can take no image. */
+function checkRoom(target: string, path: string, report: Report): void {
+  const slash = target.indexOf('/');
+  const length = slash === -1 ? 0 : target.length - slash - 1;
+  if (length + 2 > MAX_REPOSITORY_PATH_LENGTH) {
+    report(
+      path,
+      `"${target}" has a ${length}-character path: with "/" and an image path it exceeds the ${MAX_REPOSITORY_PATH_LENGTH}-character limit of repository names, so no image could go there`,
+    );
+  }
 }
 
 const sameProbe = (a: ProbeSettings, b: ProbeSettings): boolean =>
@@ -397,6 +422,25 @@ function checkMatch(globs: readonly string[], registry: string, path: string, re
   });
 }
 
+/** A stripPrefix that no matched repository can start with is a silent no-op: say so. */
+function checkStripReachable(
+  { globs, strip, registry }: { globs: readonly string[]; strip: string; registry: string },
+  path: string,
+  report: Report,
+): void {
+  const repositoryStart = `${registry}/${strip}`;
+  const possible = globs.some((glob) => {
+    const prefix = literalPrefixOf(glob);
+    return prefix.startsWith(repositoryStart) || repositoryStart.startsWith(prefix);
+  });
+  if (!possible) {
+    report(
+      join(path, 'stripPrefix'),
+      `"${strip}" can never apply: every repository this rule matches (${globs.join(', ')}) starts otherwise`,
+    );
+  }
+}
+
 /**
  * One rule checked and normalized. Options the semantic pass has nothing to say about pass through
  * as the schema accepted them, so a new rule option needs only the schema and the rewrite engine.
@@ -410,9 +454,20 @@ function resolveRule(raw: RawRule, index: number, report: Report): ConfigRule {
       `"${written}" must be lowercase: rules match the registry as images are normalized (e.g. docker.io), so this rule would never apply; write "${written.toLowerCase()}"`,
     );
   }
+  checkPort(written, join(path, 'registry'), report);
+  (proxies ?? [proxy ?? '']).forEach((target, position) => {
+    checkPort(
+      target,
+      proxies === undefined ? join(path, 'proxy') : join(join(path, 'proxies'), position),
+      report,
+    );
+  });
   const registry = normalizeHostAlias(written);
   const targets = (proxies ?? [proxy ?? '']).map(normalizeHostAlias);
   if (options.match !== undefined) checkMatch(options.match, registry, path, report);
+  if (options.match !== undefined && options.stripPrefix !== undefined) {
+    checkStripReachable({ globs: options.match, strip: options.stripPrefix, registry }, path, report);
+  }
   return {
     ...options,
     registry,
@@ -493,8 +548,9 @@ function checkProxies(rules: readonly IndexedConfigRule[], report: Report): void
     })),
   );
   targets.forEach((target, position) => {
+    checkRoom(target.proxy, target.path, report);
     if (!target.proxy.includes('/')) {
-      const upstream = rules.find(({ rule }) => rule.registry === target.proxy);
+      const upstream = rules.find(({ rule }) => rule.registry === target.proxy.toLowerCase());
       if (upstream !== undefined) {
         report(
           target.path,

@@ -10,6 +10,7 @@
  * the ones the server applies.
  */
 import { registryHostPattern, repositoryPathPattern } from '../core/image-ref.js';
+import { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN } from '../core/names.js';
 
 /** The subset of JSON Schema this file uses, so the generators can walk it with types. */
 export interface SchemaNode {
@@ -34,10 +35,9 @@ export interface SchemaNode {
   readonly errorMessage?: string;
 }
 
-// Kubernetes object names (Secrets): RFC 1123 subdomain, at most 253 characters.
-const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-// Namespaces: RFC 1123 label.
-const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+// Kubernetes names: the same patterns the CLI's flags check (core/names.ts).
+const DNS_SUBDOMAIN = DNS_SUBDOMAIN_PATTERN;
+const DNS_LABEL = DNS_LABEL_PATTERN;
 
 const secretName: SchemaNode = {
   type: 'string',

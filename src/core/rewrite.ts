@@ -164,6 +164,12 @@ function compileRule(rule: RewriteRule): CompiledRule {
   return { rule, matchers: rule.match?.map((glob) => compileGlob(glob)), targets: targetsOf(rule) };
 }
 
+/** `host[:port]/path` with the host in lowercase: how two spellings of one proxy compare equal. */
+export function lowercaseHost(target: string): string {
+  const slash = target.indexOf('/');
+  return slash === -1 ? target.toLowerCase() : target.slice(0, slash).toLowerCase() + target.slice(slash);
+}
+
 /** The repository path under a target: the target's own path, then the image path. */
 function proxiedPath(target: string, imagePath: string): string {
   const slash = target.indexOf('/');
@@ -197,7 +203,9 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
     list.push(compileRule(rule));
     rulesByRegistry.set(rule.registry, list);
   }
-  const targets = policy.rules.flatMap(targetsOf);
+  // Host names are case-insensitive: `Harbor.local/p/x` is on the proxy `harbor.local/p`, so targets
+  // and images are compared with their host in lowercase (paths are lowercase by grammar).
+  const targets = policy.rules.flatMap(targetsOf).map(lowercaseHost);
   // A root-mounted cache's host is a proxy, never an upstream: everything on it is already proxied.
   const rootProxies = new Set(targets.filter((target) => !target.includes('/')));
   const proxyPrefixes = targets.filter((target) => target.includes('/')).map((target) => `${target}/`);
@@ -227,7 +235,11 @@ export function createRewriter(policy: RewritePolicy): Rewriter {
     const repository = repositoryOf(ref);
     const normalized = formatNormalized(ref);
     const known = { normalized, registry: ref.domain };
-    if (rootProxies.has(ref.domain) || proxyPrefixes.some((prefix) => repository.startsWith(prefix))) {
+    const onHost = lowercaseHost(repository);
+    if (
+      rootProxies.has(ref.domain.toLowerCase()) ||
+      proxyPrefixes.some((prefix) => onHost.startsWith(prefix))
+    ) {
       return decide(image, { ...known, reason: 'already-proxied' });
     }
     if (exclusions.some((matches) => matches(normalized) || matches(repository))) {

@@ -12,7 +12,7 @@ import type { ImageVerifier } from '../../src/health/image-verifier.js';
 import { createImageVerification } from '../../src/health/verify-images.js';
 import { createReview } from '../fixtures/load.js';
 import { decodePatch } from '../helpers/app.js';
-import { captureLogger } from '../health/fakes.js';
+import { captureLogger } from '../helpers/logger.js';
 
 const PROXY = 'harbor.ingress.local/proxy_cache';
 const verifyOn = parseConfig('verify: {enabled: true}\n', 'test.yaml');

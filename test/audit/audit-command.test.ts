@@ -210,7 +210,10 @@ describe('pullthrough audit -f', () => {
           ['--scope', 'everything'],
           'pullthrough audit: --scope must be one of cluster, opt-in (got "everything")\n',
         ],
-        [['--page-size', '0'], 'pullthrough audit: --page-size must be a positive integer (got "0")\n'],
+        [
+          ['--page-size', '0'],
+          'pullthrough audit: --page-size must be a whole number from 1 to 10000 (got "0")\n',
+        ],
         [
           ['-f', file('kustomize.yaml'), '--context', 'prod'],
           'pullthrough audit: --kubeconfig and --context read a live cluster; they cannot be combined with -f\n',

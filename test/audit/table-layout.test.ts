@@ -1,8 +1,8 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
-import { elideMiddle, formatColumns, shortenDigests } from '../../src/audit/table.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { elideMiddle, formatColumns, shortenDigests, wrapLines } from '../../src/audit/table.js';
 import { main } from '../../src/cli/main.js';
 import { removeTempFiles, run, tempFiles } from './run.js';
 
@@ -42,11 +42,16 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 describe('the audit table fits the terminal', () => {
   afterAll(removeTempFiles);
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
 
   it('fits 80 columns: each workload on its own line, its images below, long cells elided in the middle', async () => {
     const { stdout } = await runOn(['audit', '-f', join(dir, 'wide.yaml')], { columns: 80, isTTY: true });
+    // Every line, summary included, fits.
+    for (const line of stdout.replace(ANSI, '').split('\n'))
+      expect([...line].length, line).toBeLessThanOrEqual(80);
     const lines = tableLines(stdout.replace(ANSI, ''));
-    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
     expect(lines.slice(0, 2)).toEqual([
       'NAMESPACE  WORKLOAD  SOURCE',
       expect.stringMatching(/^ {2}CONTAINER +AS WRITTEN +RESULT +REASON$/),
@@ -67,20 +72,16 @@ describe('the audit table fits the terminal', () => {
   });
 
   it('takes the width from COLUMNS when stdout is not a terminal, and never elides a pipe without it', async () => {
-    const saved = process.env.COLUMNS;
-    try {
-      process.env.COLUMNS = '100';
-      const narrow = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
-      for (const line of tableLines(narrow.stdout)) expect([...line].length).toBeLessThanOrEqual(100);
-      delete process.env.COLUMNS;
-      const piped = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
-      expect(piped.stdout).toContain('grafana/grafana-enterprise:11.1.3-ubuntu');
-      expect(piped.stdout).not.toContain('…\u0020'.trim() + 'x'); // no elision marker needed
-      expect(tableLines(piped.stdout).some((line) => line.length > 100)).toBe(true);
-    } finally {
-      if (saved === undefined) delete process.env.COLUMNS;
-      else process.env.COLUMNS = saved;
-    }
+    vi.stubEnv('COLUMNS', '100');
+    const narrow = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
+    for (const line of tableLines(narrow.stdout)) expect([...line].length).toBeLessThanOrEqual(100);
+    vi.stubEnv('COLUMNS', undefined);
+    const piped = await runOn(['audit', '-f', join(dir, 'wide.yaml')]);
+    expect(piped.stdout).toContain('grafana/grafana-enterprise:11.1.3-ubuntu');
+    // Whole cells: the only ellipsis left is the shortened digest.
+    expect(piped.stdout.match(/…/g)).toEqual(['…']);
+    expect(piped.stdout).toContain('quay.io/prometheus-operator/admission-webhook:v0.76.0@…');
+    expect(tableLines(piped.stdout).some((line) => line.length > 100)).toBe(true);
   });
 
   it('shortens digests to 12 hex digits unless -o wide, which shows every cell whole at any width', async () => {
@@ -93,19 +94,11 @@ describe('the audit table fits the terminal', () => {
   });
 
   it('colours only on a terminal, and never with NO_COLOR set', async () => {
-    const saved = process.env.NO_COLOR;
-    try {
-      delete process.env.NO_COLOR;
-      expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).toMatch(ANSI);
-      expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')])).stdout).not.toMatch(ANSI);
-      process.env.NO_COLOR = '1';
-      expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).not.toMatch(
-        ANSI,
-      );
-    } finally {
-      if (saved === undefined) delete process.env.NO_COLOR;
-      else process.env.NO_COLOR = saved;
-    }
+    vi.stubEnv('NO_COLOR', undefined);
+    expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).toMatch(ANSI);
+    expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')])).stdout).not.toMatch(ANSI);
+    vi.stubEnv('NO_COLOR', '1');
+    expect((await runOn(['audit', '-f', join(dir, 'wide.yaml')], { isTTY: true })).stdout).not.toMatch(ANSI);
   });
 
   it('hides excluded namespaces (kube-system) unless --all', async () => {
@@ -118,6 +111,14 @@ describe('the audit table fits the terminal', () => {
 });
 
 describe('cells', () => {
+  it('wraps summary lines at spaces, continuations indented under their line', () => {
+    expect(wrapLines('  would move to the cache: 3 images, 2 distinct upstream repositories', 40)).toBe(
+      '  would move to the cache: 3 images, 2\n    distinct upstream repositories',
+    );
+    expect(wrapLines('short', 40)).toBe('short');
+    expect(wrapLines('x'.repeat(50), 40)).toBe('x'.repeat(50));
+  });
+
   it('elides the middle, keeping both ends, to exactly the width', () => {
     expect(elideMiddle('harbor.ingress.local/proxy_cache/library/nginx:1.26', 20)).toBe(
       'harbor…ry/nginx:1.26',

@@ -202,6 +202,7 @@ describe('secretSync on', () => {
       'ClusterRole',
       'ClusterRoleBinding',
       'Deployment',
+      'PodDisruptionBudget',
       'Role',
       'Role',
       'RoleBinding',
@@ -347,5 +348,42 @@ describe('secretSync values', () => {
     },
   ])('fails on $name with an explanation', async ({ values, message }) => {
     expect(await renderError(helm, { values })).toContain(message);
+  });
+});
+
+describe('secretSync availability', () => {
+  it('keeps a replica through a drain and prefers the replicas on different nodes', async () => {
+    const manifests = await render(helm, { values: enabled });
+    const deployment = syncDeployment(manifests);
+    const selector = deployment.spec!.selector.matchLabels!;
+    const budget = one<{
+      spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } };
+    }>(manifests, 'PodDisruptionBudget', syncName);
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: selector } });
+    const [term] =
+      deployment.spec!.template.spec!.affinity!.podAntiAffinity!
+        .preferredDuringSchedulingIgnoredDuringExecution!;
+    expect(term!.podAffinityTerm).toEqual({
+      topologyKey: 'kubernetes.io/hostname',
+      labelSelector: { matchLabels: selector },
+    });
+    // The webhook's own budget does not select the sync Pods, nor the sync's the webhook's.
+    const webhookBudget = one<{ spec: { selector: { matchLabels: Record<string, string> } } }>(
+      manifests,
+      'PodDisruptionBudget',
+      fullname,
+    );
+    expect(webhookBudget.spec.selector.matchLabels).not.toEqual(selector);
+  });
+
+  it('takes a given affinity as is, and the budget can be turned off', async () => {
+    const affinity = {
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+    };
+    const manifests = await render(helm, {
+      values: { secretSync: { enabled: true, affinity, podDisruptionBudget: { enabled: false } } },
+    });
+    expect(syncDeployment(manifests).spec!.template.spec!.affinity).toEqual(affinity);
+    expect(all(manifests, 'PodDisruptionBudget', syncName)).toEqual([]);
   });
 });

@@ -238,9 +238,11 @@ describe('the mirror-pod and image-changed matchConditions', () => {
     name: 'image-changed-on-update',
     expression: [
       "request.operation != 'UPDATE'",
-      '|| object.spec.containers.map(c, c.image) != oldObject.spec.containers.map(c, c.image)',
-      '|| (has(object.spec.initContainers) ? object.spec.initContainers.map(c, c.image) : [])',
-      '!= (has(oldObject.spec.initContainers) ? oldObject.spec.initContainers.map(c, c.image) : [])',
+      // Guarded: `image` is optional, and `c.image` on a container without one is a CEL error.
+      "|| object.spec.containers.map(c, has(c.image) ? c.image : '')",
+      "!= oldObject.spec.containers.map(c, has(c.image) ? c.image : '')",
+      "|| (has(object.spec.initContainers) ? object.spec.initContainers.map(c, has(c.image) ? c.image : '') : [])",
+      "!= (has(oldObject.spec.initContainers) ? oldObject.spec.initContainers.map(c, has(c.image) ? c.image : '') : [])",
       '|| (has(object.spec.ephemeralContainers) ? object.spec.ephemeralContainers.map(c, c.name) : [])',
       '!= (has(oldObject.spec.ephemeralContainers) ? oldObject.spec.ephemeralContainers.map(c, c.name) : [])',
     ].join(' '),

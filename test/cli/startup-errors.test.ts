@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultKubeConfigSource, NO_CLUSTER_MESSAGE } from '../../src/kube/client.js';
 import { caWithTwoLeaves } from '../tls/helpers.js';
 import { run } from '../audit/run.js';
@@ -47,6 +47,11 @@ describe('serve start-up errors: one line naming the file or port and what to do
     expectOneLine(result, file('garbage.key'), 'private key does not parse');
   });
 
+  it('an unreadable key (a directory where the file should be)', async () => {
+    const result = await run(['serve', '--tls-cert', file('a.crt'), '--tls-key', dir, '-p', '0']);
+    expectOneLine(result, dir, 'EISDIR');
+  });
+
   it("a key that is not the certificate's", async () => {
     const result = await run(['serve', '--tls-cert', file('a.crt'), '--tls-key', file('b.key'), '-p', '0']);
     expectOneLine(result, 'private key does not match the certificate');
@@ -65,7 +70,17 @@ describe('serve start-up errors: one line naming the file or port and what to do
   });
 });
 
+/** No $KUBECONFIG and a home without .kube/config (restored after each test). */
+function noClusterAnywhere(): void {
+  vi.stubEnv('KUBECONFIG', undefined);
+  vi.stubEnv('HOME', dir);
+}
+
 describe('no cluster configured', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it('finds none when neither $KUBECONFIG, ~/.kube/config nor a ServiceAccount is there', () => {
     expect(defaultKubeConfigSource({ HOME: '/nowhere' }, () => false)).toBeUndefined();
     expect(defaultKubeConfigSource({ KUBECONFIG: '/k' }, () => false)).toBe('env');
@@ -73,39 +88,23 @@ describe('no cluster configured', () => {
   });
 
   it('audit says so and how to point at one (exit 2); -o json still prints its document', async () => {
-    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
-    delete process.env.KUBECONFIG;
-    process.env.HOME = dir; // no .kube/config there
-    try {
-      const table = await run(['audit']);
-      expectOneLine(table, 'no Kubernetes cluster found', '--kubeconfig FILE or KUBECONFIG=FILE');
-      const json = await run(['audit', '-o', 'json']);
-      expect(json.status).toBe(2);
-      const report = JSON.parse(json.stdout);
-      expect(Object.keys(report)).toEqual(['summary', 'items', 'errors']);
-      expect(report.items).toEqual([]);
-      expect(report.errors).toEqual([
-        { source: 'cluster', line: null, column: null, message: NO_CLUSTER_MESSAGE },
-      ]);
-    } finally {
-      if (saved.KUBECONFIG === undefined) delete process.env.KUBECONFIG;
-      else process.env.KUBECONFIG = saved.KUBECONFIG;
-      process.env.HOME = saved.HOME;
-    }
+    noClusterAnywhere();
+    const table = await run(['audit']);
+    expectOneLine(table, 'no Kubernetes cluster found', '--kubeconfig FILE or KUBECONFIG=FILE');
+    const json = await run(['audit', '-o', 'json']);
+    expect(json.status).toBe(2);
+    const report = JSON.parse(json.stdout);
+    expect(Object.keys(report)).toEqual(['summary', 'items', 'errors']);
+    expect(report.items).toEqual([]);
+    expect(report.errors).toEqual([
+      { source: 'cluster', line: null, column: null, message: NO_CLUSTER_MESSAGE },
+    ]);
   });
 
   it('sync-secrets stops at once with the same message instead of retrying (exit 2)', async () => {
-    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
-    delete process.env.KUBECONFIG;
-    process.env.HOME = dir;
-    try {
-      const result = await run(['sync-secrets', '--source-namespace', 'pt', '--source-name', 'regcred']);
-      expectOneLine(result, 'no Kubernetes cluster found');
-    } finally {
-      if (saved.KUBECONFIG === undefined) delete process.env.KUBECONFIG;
-      else process.env.KUBECONFIG = saved.KUBECONFIG;
-      process.env.HOME = saved.HOME;
-    }
+    noClusterAnywhere();
+    const result = await run(['sync-secrets', '--source-namespace', 'pt', '--source-name', 'regcred']);
+    expectOneLine(result, 'no Kubernetes cluster found');
   });
 
   it('audit -o json prints its document when the kubeconfig names an unreachable cluster', async () => {
@@ -158,6 +157,22 @@ describe('--version and check-config', () => {
       stdout: `${file('good.yaml')}: valid: mode enforce, 1 rule (quay.io -> harbor.local/quay), pull secrets regcred\n`,
       stderr: '',
     });
+  });
+
+  it('check-config names every failover target and a rule\'s match, never "undefined"', async () => {
+    writeFileSync(
+      file('routing.yaml'),
+      [
+        'rules:',
+        '  - { registry: docker.io, match: ["docker.io/bitnami/*"], proxy: harbor.local/bitnami }',
+        '  - { registry: docker.io, proxies: [harbor.local/hub, "mirror.local:5000"], stripPrefix: library/ }',
+      ].join('\n'),
+    );
+    const result = await run(['check-config', file('routing.yaml')]);
+    expect(result.stdout).toBe(
+      `${file('routing.yaml')}: valid: mode enforce, 2 rules (docker.io matching docker.io/bitnami/* -> harbor.local/bitnami, ` +
+        'docker.io -> harbor.local/hub or else mirror.local:5000 without library/), pull secrets regcred-harbor\n',
+    );
   });
 
   it('check-config exits 2 and lists every problem, as serve would refuse the file', async () => {

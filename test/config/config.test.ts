@@ -517,6 +517,57 @@ describe('rule targets: root-mounted caches, routing, failover, a stripped names
       ],
     },
     {
+      name: 'a root-mounted cache in capitals that is also an upstream registry (host names ignore case)',
+      text: `rules:
+  - {registry: docker.io, proxy: "Mirror.Local:5000"}
+  - {registry: "mirror.local:5000", proxy: harbor.local/mirror}
+`,
+      issues: [
+        'rules[0].proxy: "Mirror.Local:5000" is a root proxy (images on it count as already proxied) and the registry of rules[1]; a host cannot be both',
+      ],
+    },
+    {
+      name: 'proxies of two registries that overlap when case is ignored',
+      text: `rules:
+  - {registry: docker.io, proxy: H.local/a}
+  - {registry: quay.io, proxy: h.LOCAL/a/quay}
+`,
+      issues: [
+        'rules[1].proxy: "h.LOCAL/a/quay" overlaps "H.local/a" (rules[0], docker.io): one proxy path cannot hold the images of two upstream registries',
+      ],
+    },
+    {
+      name: 'a target whose own path leaves no room for an image name',
+      text: `rules: [{registry: docker.io, proxies: [a.local/b, "a.local/${'p'.repeat(254)}"]}]\n`,
+      issues: [
+        `rules[0].proxies[1]: "a.local/${'p'.repeat(254)}" has a 254-character path: with "/" and an image path it exceeds the 255-character limit of repository names, so no image could go there`,
+      ],
+    },
+    {
+      name: 'ports no TCP connection can use, on a registry and on targets',
+      text: `rules:
+  - {registry: "reg.local:0", proxy: "a.local:65536/reg"}
+  - {registry: docker.io, proxies: ["a.local:99999999999999999999", "[::1]:70000/hub", "b.local:65535"]}
+`,
+      issues: [
+        'rules[0].registry: "reg.local:0" has port 0; ports are 1 to 65535',
+        'rules[0].proxy: "a.local:65536/reg" has port 65536; ports are 1 to 65535',
+        'rules[1].proxies[0]: "a.local:99999999999999999999" has port 99999999999999999999; ports are 1 to 65535',
+        'rules[1].proxies[1]: "[::1]:70000/hub" has port 70000; ports are 1 to 65535',
+      ],
+    },
+    {
+      name: 'a stripPrefix that no repository the rule matches can start with',
+      text: `rules:
+  - {registry: docker.io, match: ["docker.io/bitnami/*", "docker.io/grafana/*"], proxy: a.local/b, stripPrefix: library/}
+  - {registry: docker.io, match: ["docker.io/lib*"], proxy: a.local/c, stripPrefix: library/}
+  - {registry: docker.io, match: ["docker.io/library/*"], proxy: a.local/d, stripPrefix: library/}
+`,
+      issues: [
+        'rules[0].stripPrefix: "library/" can never apply: every repository this rule matches (docker.io/bitnami/*, docker.io/grafana/*) starts otherwise',
+      ],
+    },
+    {
       name: 'a stripPrefix that is not a path ending in a slash',
       text: 'rules: [{registry: docker.io, proxy: a.local/b, stripPrefix: library}]\n',
       issues: [

@@ -17,13 +17,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
+import { ORIGINAL_IMAGES_ANNOTATION, REWRITE_LABEL } from '../../src/core/mutate-pod.js';
 import { createSelfSignedServing } from '../../src/tls/self-signed.js';
 import { installHelm } from '../helpers/tools.js';
 import { kubectl, kubectlJson, repoRoot, run, skopeo, uniqueName, waitFor, type E2eEnv } from './harness.js';
 
-export const REWRITE_LABEL = 'pullthrough.io/rewrite';
-export const ORIGINAL_IMAGES = 'pullthrough.io/original-images';
-export const PULL_SECRET = 'regcred-harbor';
+// The names the product uses, from the product itself: a renamed label cannot leave the e2e behind.
+export { REWRITE_LABEL };
+export const ORIGINAL_IMAGES = ORIGINAL_IMAGES_ANNOTATION;
+/** The embedded default's pull secret. */
+export const PULL_SECRET = DEFAULT_CONFIG.pullSecrets[0]!;
 export const CHART_DIR = join(repoRoot, 'charts/pullthrough');
 const BIN = join(repoRoot, 'dist/bin.js');
 

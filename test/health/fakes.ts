@@ -1,6 +1,5 @@
-/** Scripted HTTP and capturing logger for the health unit tests (the clock is test/helpers/fake-clock.ts). */
+/** Scripted HTTP for the health unit tests (clock and logger: test/helpers/). */
 import type { HttpRequest, HttpResponse } from '../../src/health/http-client.js';
-import type { HealthLogger } from '../../src/health/support.js';
 
 export type Answer = HttpResponse | Error | 'hang';
 
@@ -33,25 +32,3 @@ export const response = (status: number, body = '', headers: Record<string, stri
   body,
   headers,
 });
-
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn';
-  obj: object;
-  msg: string;
-}
-
-export function captureLogger(): HealthLogger & { entries: LogEntry[]; text: () => string } {
-  const entries: LogEntry[] = [];
-  const at =
-    (level: LogEntry['level']) =>
-    (obj: object, msg: string): void => {
-      entries.push({ level, obj, msg });
-    };
-  return {
-    entries,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    text: () => JSON.stringify(entries),
-  };
-}

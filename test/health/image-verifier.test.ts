@@ -15,7 +15,8 @@ import {
 import type { CredentialSource } from '../../src/health/credentials.js';
 import { createLogger } from '../../src/log.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
-import { captureLogger, fakeHttp, response, type Answer } from './fakes.js';
+import { captureLogger } from '../helpers/logger.js';
+import { fakeHttp, response, type Answer } from './fakes.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

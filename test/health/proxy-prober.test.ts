@@ -3,7 +3,8 @@ import { parseConfig, type Config } from '../../src/config/config.js';
 import { createProxyProber, judgeProbe } from '../../src/health/proxy-prober.js';
 import { systemClock } from '../../src/health/support.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { captureLogger, fakeHttp, response, type Answer } from './fakes.js';
+import { captureLogger } from '../helpers/logger.js';
+import { fakeHttp, response, type Answer } from './fakes.js';
 import type { HttpRequest } from '../../src/health/http-client.js';
 
 const config = (health: string, rules?: string): Config =>

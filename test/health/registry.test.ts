@@ -15,7 +15,7 @@ import { createProxyProber, type ProxyProber } from '../../src/health/proxy-prob
 import { createImageVerification } from '../../src/health/verify-images.js';
 import { createReview } from '../fixtures/load.js';
 import { decodePatch, testApp, type TestApp } from '../helpers/app.js';
-import { captureLogger } from './fakes.js';
+import { captureLogger } from '../helpers/logger.js';
 import {
   REGISTRY_MISSING,
   findRegistryBinary,

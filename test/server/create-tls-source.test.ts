@@ -12,7 +12,8 @@ import {
 import { defaultCaOutPath } from '../../src/tls/tls-source.js';
 import { describeCertificate } from '../../src/tls/tls-material.js';
 import { FakeApiServer } from '../kube/fake-api-server.js';
-import { caWithTwoLeaves, get, recordingLogger, serve } from '../tls/helpers.js';
+import { captureLogger } from '../helpers/logger.js';
+import { caWithTwoLeaves, get, serve } from '../tls/helpers.js';
 
 let dir: string;
 
@@ -92,7 +93,7 @@ describe('choosing the certificate path', () => {
 describe('createTlsSource', () => {
   it('self-signed: writes the CA where asked, logs the path, and serves a certificate that verifies against it', async () => {
     const caOutPath = join(dir, 'sub', 'ca.crt');
-    const log = recordingLogger();
+    const log = captureLogger();
     const { source, mode, caPath } = await createTlsSource(
       { tlsCaOut: caOutPath, tlsDns: ['hook.local'] },
       { log },
@@ -101,7 +102,7 @@ describe('createTlsSource', () => {
     try {
       expect(mode).toBe('self-signed');
       expect(caPath).toBe(caOutPath);
-      expect(log.lines.some((l) => JSON.stringify(l.obj).includes(caOutPath))).toBe(true);
+      expect(log.entries.some((l) => JSON.stringify(l.obj).includes(caOutPath))).toBe(true);
       const ca = await readFile(caOutPath, 'utf8');
       await expect(get(served.port, ca, 'localhost')).resolves.toMatchObject({ status: 200 });
       await expect(get(served.port, ca, '127.0.0.1')).resolves.toMatchObject({ status: 200 });

@@ -10,7 +10,8 @@ import {
 import type { CertificateAuthority } from '../../src/tls/self-signed.js';
 import { describeCertificate, type TlsMaterial } from '../../src/tls/tls-material.js';
 import { TlsPublisher, staticTlsSource, type TlsSource } from '../../src/tls/tls-source.js';
-import { caWithTwoLeaves, get, recordingLogger, serve, sleep } from './helpers.js';
+import { captureLogger } from '../helpers/logger.js';
+import { caWithTwoLeaves, get, serve, sleep } from './helpers.js';
 
 let ca: CertificateAuthority;
 let a: TlsMaterial;
@@ -82,11 +83,11 @@ describe('attachTlsReload', () => {
   it('a material the server cannot use is logged and the previous certificate stays', async () => {
     const { source, publish } = manualSource(a);
     const served = await serve(source);
-    const log = recordingLogger();
+    const log = captureLogger();
     const detach = attachTlsReload(served.server, source, { log });
     try {
       publish({ cert: b.cert, key: a.key });
-      expect(log.lines.map((l) => l.level)).toContain('error');
+      expect(log.entries.map((l) => l.level)).toContain('error');
       await expect(get(served.port, ca.cert)).resolves.toMatchObject({ fingerprint256: fp(a) });
     } finally {
       detach();

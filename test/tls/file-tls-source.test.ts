@@ -5,11 +5,11 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateAuthority } from '../../src/tls/self-signed.js';
 import { describeCertificate, type TlsMaterial } from '../../src/tls/tls-material.js';
 import { fileTlsSource, type TlsSource } from '../../src/tls/tls-source.js';
+import { captureLogger } from '../helpers/logger.js';
 import {
   caWithTwoLeaves,
   get,
   nextChange,
-  recordingLogger,
   replaceFile,
   serve,
   sleep,
@@ -46,7 +46,7 @@ afterEach(async () => {
 async function start(
   certPath: string,
   keyPath: string,
-  log = recordingLogger(),
+  log = captureLogger(),
 ): Promise<{ source: TlsSource; served: Served }> {
   const source = await fileTlsSource(certPath, keyPath, {
     log,
@@ -136,7 +136,7 @@ describe('certificates from files', () => {
     const keyPath = join(dir, 'tls.key');
     await writeFile(certPath, a.cert);
     await writeFile(keyPath, a.key);
-    const log = recordingLogger();
+    const log = captureLogger();
     const { source, served } = await start(certPath, keyPath, log);
     let changes = 0;
     source.subscribe(() => changes++);
@@ -146,7 +146,7 @@ describe('certificates from files', () => {
     expect(changes).toBe(0);
     expect(source.current()).toEqual({ cert: a.cert, key: a.key });
     expect((await get(served.port, ca.cert)).fingerprint256).toBe(fpA);
-    expect(log.lines.some((l) => l.level === 'warn' && /does not match/.test(JSON.stringify(l.obj)))).toBe(
+    expect(log.entries.some((l) => l.level === 'warn' && /does not match/.test(JSON.stringify(l.obj)))).toBe(
       true,
     );
 

@@ -129,17 +129,4 @@ export function nextChange(source: TlsSource): Promise<TlsMaterial> {
   });
 }
 
-/** A logger that records what it was told, for asserting that a rejected pair was reported. */
-export function recordingLogger(): {
-  lines: Array<{ level: string; obj: object; msg: string }>;
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-} {
-  const lines: Array<{ level: string; obj: object; msg: string }> = [];
-  const at = (level: string) => (obj: object, msg: string) => lines.push({ level, obj, msg });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -391,6 +391,37 @@ export const routingVectors: RoutingVector[] = [
       proxy: `${HARBOR}/quay`,
     },
   },
+  // Host names are case-insensitive (DNS): a proxy is recognized however its host is spelled.
+  {
+    name: 'An image on a root-mounted cache with its host in capitals is already proxied',
+    image: 'MIRROR.Local:5000/library/httpd:2.4',
+    rules: ROOT,
+    expected: { output: 'MIRROR.Local:5000/library/httpd:2.4', rewritten: false, reason: 'already-proxied' },
+  },
+  {
+    name: 'A root-mounted cache configured in capitals is never an upstream, even with a rule for its host',
+    image: 'mirror.local:5000/library/httpd:2.4',
+    rules: [
+      { registry: 'docker.io', proxy: 'Mirror.Local:5000' },
+      { registry: 'mirror.local:5000', proxy: `${HARBOR}/mirror` },
+    ],
+    expected: { output: 'mirror.local:5000/library/httpd:2.4', rewritten: false, reason: 'already-proxied' },
+  },
+  {
+    name: 'An image under a prefix target configured in capitals is not proxied again through a rule for its host',
+    image: `${HARBOR}/quay/coreos/etcd:v3.5.15`,
+    rules: [
+      { registry: 'quay.io', proxy: 'Harbor.Example.COM/quay' },
+      { registry: HARBOR, proxy: MIRROR },
+    ],
+    expected: { output: `${HARBOR}/quay/coreos/etcd:v3.5.15`, rewritten: false, reason: 'already-proxied' },
+  },
+  {
+    name: 'An IPv6 root-mounted cache is recognized whatever the case of its hex digits',
+    image: '[FD00::A]:5000/library/httpd:2.4',
+    rules: [{ registry: 'docker.io', proxy: '[fd00::a]:5000' }],
+    expected: { output: '[FD00::A]:5000/library/httpd:2.4', rewritten: false, reason: 'already-proxied' },
+  },
   {
     name: 'A proxied name over 255 characters through a long target is invalid, left as written',
     image: `team/${'a'.repeat(240)}`,

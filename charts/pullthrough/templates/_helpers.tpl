@@ -223,3 +223,79 @@ Each selector also excludes the mandatory and user namespaces by name.
 {{- include "pullthrough.namespaceSelector" (dict "root" . "operator" "In" "values" (list "enabled" "audit")) }}
 {{- end }}
 {{- end }}
+
+{{- /*
+One webhook entry, identical for /mutate and /audit except for name, path and namespaceSelector
+(which the caller appends). In mode audit the /mutate webhook is not rendered at all, so nothing can
+be patched.
+*/}}
+{{- define "pullthrough.webhook" -}}
+{{- $root := .root -}}
+{{- /* matchConditions are GA from 1.30; without them every Pod update (labels, annotations) would
+reach the webhook, so Pod UPDATEs are registered only where the images can be compared first. */ -}}
+{{- $conditions := and $root.Values.webhook.matchConditions.enabled (semverCompare ">=1.30.0-0" $root.Capabilities.KubeVersion.Version) -}}
+- name: {{ .name }}
+  admissionReviewVersions: ["v1"]
+  sideEffects: None
+  failurePolicy: {{ $root.Values.webhook.failurePolicy }}
+  timeoutSeconds: {{ $root.Values.webhook.timeoutSeconds }}
+  # Called again when a later webhook adds a container (a sidecar injector); rewriting is
+  # idempotent, so a second call on an already-rewritten Pod yields an empty patch.
+  reinvocationPolicy: IfNeeded
+  matchPolicy: Equivalent
+  clientConfig:
+    {{- if $root.Values.webhook.url }}
+    url: {{ printf "%s%s" (trimSuffix "/" $root.Values.webhook.url) .path | quote }}
+    {{- with $root.Values.webhook.caBundle }}
+    caBundle: {{ . | quote }}
+    {{- end }}
+    {{- else }}
+    # caBundle is filled in by the server (self-managed certificates: at start and on its periodic
+    # check, so a webhook added by an upgrade gets it too) or by cert-manager's cainjector; Helm
+    # leaves it alone on upgrade because the chart never renders it.
+    service:
+      name: {{ include "pullthrough.fullname" $root }}
+      namespace: {{ $root.Release.Namespace }}
+      path: {{ .path }}
+      port: 443
+    {{- end }}
+  rules:
+    # UPDATE: `kubectl set image pod/...` changes a running Pod's image (only with matchConditions).
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: {{ if $conditions }}["CREATE", "UPDATE"]{{ else }}["CREATE"]{{ end }}
+      resources: ["pods"]
+      scope: Namespaced
+    # kubectl debug adds ephemeral containers through this subresource.
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["UPDATE"]
+      resources: ["pods/ephemeralcontainers"]
+      scope: Namespaced
+  # Per-Pod opt-out; NotIn also matches Pods without the label.
+  objectSelector:
+    matchExpressions:
+      - key: pullthrough.io/rewrite
+        operator: NotIn
+        values: ["disabled"]
+  {{- if $conditions }}
+  matchConditions:
+    # Mirror Pods reflect static Pods of a kubelet, which owns their spec: never touch them.
+    - name: not-a-mirror-pod
+      expression: "!has(object.metadata.annotations) || !('kubernetes.io/config.mirror' in object.metadata.annotations)"
+    # Of the updates, only those that change an image: a container's or init container's (a Pod
+    # UPDATE) or the ephemeral containers (the pods/ephemeralcontainers subresource). Label,
+    # annotation and other updates never reach the webhook. `image` is optional in the schema: an
+    # unguarded `c.image` on an update that drops it is a CEL error (with failurePolicy Fail, a
+    # rejection naming the expression instead of the API server's own validation message).
+    - name: image-changed-on-update
+      expression: >-
+        request.operation != 'UPDATE'
+        || object.spec.containers.map(c, has(c.image) ? c.image : '')
+        != oldObject.spec.containers.map(c, has(c.image) ? c.image : '')
+        || (has(object.spec.initContainers) ? object.spec.initContainers.map(c, has(c.image) ? c.image : '') : [])
+        != (has(oldObject.spec.initContainers) ? oldObject.spec.initContainers.map(c, has(c.image) ? c.image : '') : [])
+        || (has(object.spec.ephemeralContainers) ? object.spec.ephemeralContainers.map(c, c.name) : [])
+        != (has(oldObject.spec.ephemeralContainers) ? oldObject.spec.ephemeralContainers.map(c, c.name) : [])
+  {{- end }}
+{{- end }}
