@@ -529,6 +529,7 @@ start_kube-controller-manager() {
     --bind-address=$host --secure-port="$kcm_port" --cert-dir="$E2E_DIR/kcm" \
     --leader-elect=false --use-service-account-credentials=false --authentication-skip-lookup=true \
     --controllers='*' \
+    --flex-volume-plugin-dir="$E2E_DIR/kcm/volume-plugins" \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --v=1
   wait_ready kube-controller-manager 60 check_kube-controller-manager
@@ -817,10 +818,17 @@ start_kube-scheduler() {
 stop_node_containers() {
   local ns t c
   check_containerd 2>/dev/null || return 0
-  for ns in $(ctr_ namespaces ls -q 2>/dev/null); do
-    for t in $(ctr_ -n "$ns" tasks ls -q 2>/dev/null); do ctr_ -n "$ns" tasks kill -s SIGKILL "$t" >/dev/null 2>&1; done
-    for t in $(ctr_ -n "$ns" tasks ls -q 2>/dev/null); do ctr_ -n "$ns" tasks rm -f "$t" >/dev/null 2>&1; done
-    for c in $(ctr_ -n "$ns" containers ls -q 2>/dev/null); do ctr_ -n "$ns" containers rm "$c" >/dev/null 2>&1; done
+  # Best effort: a task may end, or be gone, between listing and killing it.
+  for ns in $(ctr_ namespaces ls -q 2>/dev/null || true); do
+    for t in $(ctr_ -n "$ns" tasks ls -q 2>/dev/null || true); do
+      ctr_ -n "$ns" tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
+    done
+    for t in $(ctr_ -n "$ns" tasks ls -q 2>/dev/null || true); do
+      ctr_ -n "$ns" tasks rm -f "$t" >/dev/null 2>&1 || true
+    done
+    for c in $(ctr_ -n "$ns" containers ls -q 2>/dev/null || true); do
+      ctr_ -n "$ns" containers rm "$c" >/dev/null 2>&1 || true
+    done
   done
 }
 
