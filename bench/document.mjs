@@ -169,7 +169,6 @@ tables. Nothing here is edited by hand.
 | \`BENCH_NODE_FLAGS\` | none | extra Node flags, given to both Node servers alike, after the image's own (the Dockerfile's ENTRYPOINT) |
 | \`BENCH_EXTRA_NODE\` | none | another Node binary (the image's Node 24): start-up is measured with it too |
 | \`BENCH_PIN\` | 1 | \`0\`: no CPU pinning |
-| \`BENCH_HCW_SRC\` | none | a checkout of harbor-container-webhook v0.8.1, when the Go module proxy does not serve it |
 | \`BENCH_CACHE_DIR\` | \`~/.cache/pullthrough-bench\` | where the peer's binary is built once and kept |
 
 ## Method
