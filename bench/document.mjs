@@ -31,6 +31,18 @@ function headline(results) {
   const rest = (results.targets ?? [])
     .filter((target) => target.id !== 'typical-ratio' && target.id !== 'typical-cpu-ratio')
     .map((target) => `${target.text}: ${target.measured}${verdict(target)}`);
+  const others = (results.main ?? []).map((cell) => cell.pullthrough.otherCpu).filter(Number.isFinite);
+  if (others.length > 0) {
+    const other = [...others].sort((a, b) => a - b)[Math.floor(others.length / 2)];
+    if (other > 0.5) {
+      // A shared machine: the scheduler, not the server, set req/s; CPU per review still compares.
+      lines.push(
+        `Other processes used ${other.toFixed(1)} of the machine's ${results.machine?.nproc ?? '?'} CPUs during ` +
+          'these runs (median), so the servers were starved and the req/s ratios say more about the ' +
+          'scheduler than about the servers: read the CPU-time ratios.',
+      );
+    }
+  }
   if (rest.length > 0) {
     const text = rest.join('; ');
     lines.push(`${text.charAt(0).toUpperCase()}${text.slice(1)}.`);
@@ -157,7 +169,6 @@ tables. Nothing here is edited by hand.
 | \`BENCH_NODE_FLAGS\` | none | extra Node flags, given to both Node servers alike, after the image's own (the Dockerfile's ENTRYPOINT) |
 | \`BENCH_EXTRA_NODE\` | none | another Node binary (the image's Node 24): start-up is measured with it too |
 | \`BENCH_PIN\` | 1 | \`0\`: no CPU pinning |
-| \`BENCH_HCW_SRC\` | none | a checkout of harbor-container-webhook v0.8.1, when the Go module proxy does not serve it |
 | \`BENCH_CACHE_DIR\` | \`~/.cache/pullthrough-bench\` | where the peer's binary is built once and kept |
 
 ## Method

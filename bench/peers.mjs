@@ -3,9 +3,8 @@
  * built from its own source at a pinned release and configured with the rule equivalent to
  * pullthrough's default (`^docker.io` → `harbor.ingress.local/proxy_cache`).
  *
- * Where the source comes from, in order: `BENCH_HCW_SRC` (a checkout of the pinned release), else
- * the Go module proxy (`go mod download module@version`). Its dependencies come from the module
- * proxy either way. The binary is cached under `BENCH_CACHE_DIR` (default
+ * The source comes from the Go module proxy (`go mod download module@version`), like its
+ * dependencies; where the proxy does not serve it, the phase is skipped with the proxy's answer. The binary is cached under `BENCH_CACHE_DIR` (default
  * `$XDG_CACHE_HOME/pullthrough-bench`, else `~/.cache/pullthrough-bench`).
  *
  * HCW has no setting for its listen address (controller-runtime's webhook server binds every
@@ -49,9 +48,8 @@ async function goVersion() {
   }
 }
 
-/** HCW's source directory: BENCH_HCW_SRC, else the module proxy's copy in the module cache. */
+/** HCW's source directory: the module proxy's copy in the module cache. */
 async function sourceDir(env) {
-  if (process.env.BENCH_HCW_SRC) return { dir: process.env.BENCH_HCW_SRC, from: 'BENCH_HCW_SRC' };
   const { stdout } = await run('go', ['mod', 'download', '-json', `${HCW.module}@${HCW.version}`], {
     env,
     cwd: cacheDir(),
@@ -94,7 +92,7 @@ export async function hcwBinary(log) {
     src = await sourceDir(env);
   } catch (error) {
     return {
-      skipped: `${error.message.split('\n')[0]}; set BENCH_HCW_SRC to a checkout of ${HCW.name} ${HCW.version} to build the peer`,
+      skipped: `${error.message.split('\n')[0]}: the peer phase is skipped`,
     };
   }
   const goMod = readFileSync(join(src.dir, 'go.mod'), 'utf8');

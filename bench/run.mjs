@@ -13,7 +13,7 @@
  * BENCH_CONNECTIONS (10), BENCH_SOAK_REVIEWS (1,000,000; 100,000), BENCH_SOAK_MAX_SECONDS (1800),
  * BENCH_STARTUP_RUNS (5; 3), BENCH_NODE_FLAGS (extra flags for both servers), BENCH_PIN=0 (no
  * CPU pinning), BENCH_EXTRA_NODE (another Node binary: start-up measured with it too),
- * BENCH_HCW_SRC and BENCH_CACHE_DIR (the peer: see bench/peers.mjs).
+ * BENCH_CACHE_DIR (the peer: see bench/peers.mjs).
  *
  * One source of truth: a complete run (every phase, not --quick) writes bench/results/latest.json,
  * bench/results/latency.svg and BENCHMARKS.md, all rendered from the same numbers; any partial run
