@@ -7,21 +7,9 @@ import type {
   V1Secret,
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  all,
-  fullname,
-  installHelm,
-  installTimeout,
-  type Manifest,
-  namespace,
-  one,
-  render,
-} from './render.js';
+import { all, fullname, type Manifest, namespace, one, useChart } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 interface Certificate {
   metadata: { name: string };
@@ -50,7 +38,7 @@ const selfManagedRbac = ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBindi
 describe('self-managed certificates (the default)', () => {
   let manifests: Manifest[];
   beforeAll(async () => {
-    manifests = await render(helm);
+    manifests = await chart.render();
   });
 
   it('starts the server with --cert-secret, --webhook-config, --service and --namespace from the downward API', () => {
@@ -145,7 +133,7 @@ describe('self-managed certificates (the default)', () => {
 describe('cert-manager certificates', () => {
   let manifests: Manifest[];
   beforeAll(async () => {
-    manifests = await render(helm, { values: { certManager: { enabled: true } } });
+    manifests = await chart.render({ values: { certManager: { enabled: true } } });
   });
 
   it('chains a self-signed Issuer, a CA Certificate, a CA Issuer and the serving Certificate', () => {
@@ -229,7 +217,7 @@ describe('cert-manager certificates', () => {
   });
 
   it('mounts a token again when verification reads its credentials from a Secret', async () => {
-    const verifying = await render(helm, {
+    const verifying = await chart.render({
       values: {
         certManager: { enabled: true },
         config: {
@@ -243,7 +231,7 @@ describe('cert-manager certificates', () => {
   });
 
   it('uses an existing issuer instead of the chart’s own CA when issuerRef.name is set', async () => {
-    const withIssuer = await render(helm, {
+    const withIssuer = await chart.render({
       values: { certManager: { enabled: true, issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } },
     });
     expect(all(withIssuer, 'Issuer')).toEqual([]);
@@ -260,14 +248,14 @@ describe('cert-manager certificates', () => {
 
 describe('an external webhook URL', () => {
   it('renders only the webhook configuration and the ConfigMap, since the server runs elsewhere', async () => {
-    const manifests = await render(helm, { values: { webhook: { url: 'https://127.0.0.1:8443' } } });
+    const manifests = await chart.render({ values: { webhook: { url: 'https://127.0.0.1:8443' } } });
     expect(manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'MutatingWebhookConfiguration']);
   });
 });
 
 describe('a proxy with a private CA', () => {
   it('mounts proxyCAConfigMap at /etc/pullthrough/proxy-ca/ca.crt for probe.caFile', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: {
         proxyCAConfigMap: 'harbor-ca',
         config: {
@@ -289,7 +277,7 @@ describe('a proxy with a private CA', () => {
   });
 
   it('mounts nothing extra by default', async () => {
-    const spec = one<V1Deployment>(await render(helm), 'Deployment').spec!.template.spec!;
+    const spec = one<V1Deployment>(await chart.render(), 'Deployment').spec!.template.spec!;
     const sources = spec.volumes!.find((volume) => volume.name === 'etc')!.projected!.sources!;
     expect(sources.filter((source) => source.configMap?.name === 'harbor-ca')).toEqual([]);
     expect(sources).toHaveLength(1);

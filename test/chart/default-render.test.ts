@@ -3,14 +3,11 @@
  * any change to a rendered object shows up in the diff of __snapshots__/. Objects are compared
  * parsed and in a stable order, so moving a template between files changes nothing.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { installHelm, installTimeout, render, type Manifest } from './render.js';
+import { type Manifest, useChart } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 const key = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 const snapshot = (manifests: Manifest[]): string =>
@@ -23,6 +20,6 @@ it.each([
   ['default', {}],
   ['secret-sync', { secretSync: { enabled: true } }],
 ])('renders the %s values as reviewed', async (name, values) => {
-  const manifests = await render(helm, { values, kubeVersion: '1.34.0' });
+  const manifests = await chart.render({ values, kubeVersion: '1.34.0' });
   await expect(snapshot(manifests)).toMatchFileSnapshot(`__snapshots__/${name}.yaml`);
 });

@@ -11,22 +11,9 @@ import type {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_CONFIG, validateConfig } from '../../src/config/config.js';
-import {
-  all,
-  chartDir,
-  fullname,
-  installHelm,
-  installTimeout,
-  type Manifest,
-  namespace,
-  one,
-  render,
-} from './render.js';
+import { all, chartDir, fullname, type Manifest, namespace, one, useChart } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 function podSpec(manifests: Manifest[]): V1PodSpec {
   return one<V1Deployment>(manifests, 'Deployment').spec!.template.spec!;
@@ -49,7 +36,7 @@ const selectorLabels = {
 describe('the Deployment with default values', () => {
   let manifests: Manifest[];
   beforeAll(async () => {
-    manifests = await render(helm);
+    manifests = await chart.render();
   });
 
   it('runs two replicas and never takes one down before its replacement is up', () => {
@@ -169,7 +156,7 @@ describe('the Deployment with default values', () => {
 
 describe('the ConfigMap', () => {
   it('holds the embedded default config of the server with default values, but with health probing on', async () => {
-    const manifests = await render(helm);
+    const manifests = await chart.render();
     expect(configFile(manifests)).toEqual({
       mode: 'enforce',
       rules: [{ registry: 'docker.io', proxy: 'harbor.ingress.local/proxy_cache' }],
@@ -186,7 +173,7 @@ describe('the ConfigMap', () => {
   });
 
   it('is a configuration the server accepts, with health probing on where the embedded default has it off', async () => {
-    const document = configFile(await render(helm));
+    const document = configFile(await chart.render());
     const config = validateConfig(document, 'the chart’s ConfigMap');
     expect(config.health).toEqual({ ...DEFAULT_CONFIG.health, enabled: true });
     expect(DEFAULT_CONFIG.health.enabled).toBe(false);
@@ -206,14 +193,14 @@ describe('the ConfigMap', () => {
       },
       pullSecrets: ['regcred-harbor', 'other'],
     };
-    const manifests = await render(helm, { values: { mode: 'audit', config } });
+    const manifests = await chart.render({ values: { mode: 'audit', config } });
     const defaults = parse(await readFile(join(chartDir, 'values.yaml'), 'utf8')) as { config: object };
     // Helm merges maps with the chart's defaults (health and verify stay), but replaces lists.
     expect(configFile(manifests)).toEqual({ mode: 'audit', ...defaults.config, ...config });
   });
 
   it('is the config the Deployment mounts', async () => {
-    const manifests = await render(helm);
+    const manifests = await chart.render();
     expect(container(manifests).args!.slice(0, 3)).toEqual([
       'serve',
       '--config',
@@ -223,13 +210,13 @@ describe('the ConfigMap', () => {
 
   it('matches the defaults documented in values.yaml', async () => {
     const values = parse(await readFile(join(chartDir, 'values.yaml'), 'utf8')) as { config: object };
-    expect(configFile(await render(helm))).toEqual({ mode: 'enforce', ...values.config });
+    expect(configFile(await chart.render())).toEqual({ mode: 'enforce', ...values.config });
   });
 });
 
 describe('Deployment values', () => {
   it('honours replicaCount, image tag and digest, logLevel and pod metadata', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: {
         replicaCount: 3,
         image: {
@@ -259,7 +246,7 @@ describe('Deployment values', () => {
       whenUnsatisfiable: 'DoNotSchedule',
       labelSelector: { matchLabels: { app: 'custom' } },
     };
-    const manifests = await render(helm, { values: { topologySpreadConstraints: [constraint] } });
+    const manifests = await chart.render({ values: { topologySpreadConstraints: [constraint] } });
     expect(podSpec(manifests).topologySpreadConstraints).toEqual([constraint]);
   });
 
@@ -271,7 +258,7 @@ describe('Deployment values', () => {
       { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
     ],
   ])('renders the PodDisruptionBudget from %j', async (values, expected) => {
-    const manifests = await render(helm, { values: { podDisruptionBudget: values } });
+    const manifests = await chart.render({ values: { podDisruptionBudget: values } });
     expect(one<V1PodDisruptionBudget>(manifests, 'PodDisruptionBudget').spec).toEqual({
       selector: { matchLabels: selectorLabels },
       ...expected,
@@ -279,12 +266,12 @@ describe('Deployment values', () => {
   });
 
   it('renders no PodDisruptionBudget when it is disabled', async () => {
-    const manifests = await render(helm, { values: { podDisruptionBudget: { enabled: false } } });
+    const manifests = await chart.render({ values: { podDisruptionBudget: { enabled: false } } });
     expect(all(manifests, 'PodDisruptionBudget')).toEqual([]);
   });
 
   it('uses an existing ServiceAccount, and binds the roles to it, when serviceAccount.create is false', async () => {
-    const manifests = await render(helm, { values: { serviceAccount: { create: false, name: 'webhooks' } } });
+    const manifests = await chart.render({ values: { serviceAccount: { create: false, name: 'webhooks' } } });
     expect(all(manifests, 'ServiceAccount')).toEqual([]);
     expect(podSpec(manifests).serviceAccountName).toBe('webhooks');
     for (const kind of ['RoleBinding', 'ClusterRoleBinding']) {
@@ -302,7 +289,7 @@ describe('the ServiceMonitor', () => {
   }
 
   it('scrapes /metrics over HTTPS without verification by default', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
     });
     const monitor = one<ServiceMonitor>(manifests, 'ServiceMonitor');
@@ -320,7 +307,7 @@ describe('the ServiceMonitor', () => {
   });
 
   it('verifies the certificate against caFile and the Service DNS name when caFile is set', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: { serviceMonitor: { enabled: true, caFile: '/etc/prometheus/secrets/pullthrough-ca/ca.crt' } },
     });
     expect(one<ServiceMonitor>(manifests, 'ServiceMonitor').spec.endpoints[0]!.tlsConfig).toEqual({
@@ -332,7 +319,7 @@ describe('the ServiceMonitor', () => {
 
 describe('values for the runtime users ask for', () => {
   it('adds extraEnv after POD_NAMESPACE and appends extraArgs to serve', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: {
         extraEnv: [
           { name: 'NODE_OPTIONS', value: '--max-semi-space-size=16' },
@@ -352,7 +339,7 @@ describe('values for the runtime users ask for', () => {
   });
 
   it('runs on the host network with the port it is given: server, container port and probes agree', async () => {
-    const manifests = await render(helm, { values: { hostNetwork: true, port: 10250 + 13 } });
+    const manifests = await chart.render({ values: { hostNetwork: true, port: 10250 + 13 } });
     const spec = podSpec(manifests);
     expect(spec.hostNetwork).toBe(true);
     expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
@@ -368,7 +355,7 @@ describe('values for the runtime users ask for', () => {
   });
 
   it('sets priorityClassName and pod metadata on the webhook Pods', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: {
         priorityClassName: 'system-cluster-critical',
         podAnnotations: { a: 'b' },

@@ -4,26 +4,23 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chartDir,
   endpointsFor,
-  installHelm,
-  installTimeout,
   keyComments,
   markdownTable,
-  render,
   type SchemaNode,
+  useChart,
   valuePaths,
   webhookConfiguration,
 } from './render.js';
 
-let helm: string;
+const chart = useChart();
 let readme: string;
 let valuesYaml: string;
 let schema: SchemaNode;
 beforeAll(async () => {
-  helm = await installHelm();
   readme = await readFile(join(chartDir, 'README.md'), 'utf8');
   valuesYaml = await readFile(join(chartDir, 'values.yaml'), 'utf8');
   schema = JSON.parse(await readFile(join(chartDir, 'values.schema.json'), 'utf8')) as SchemaNode;
-}, installTimeout);
+});
 
 describe('the chart documentation', () => {
   it('has a comment above every value in values.yaml', () => {
@@ -50,7 +47,7 @@ describe('the chart documentation', () => {
     ] as const;
     expect(rows.map(([label]) => label)).toEqual(['(none)', '`enabled`', '`audit`', '`disabled`']);
     for (const [index, [scope, mode]] of columns.entries()) {
-      const config = webhookConfiguration(await render(helm, { values: { scope, mode } }));
+      const config = webhookConfiguration(await chart.render({ values: { scope, mode } }));
       for (const [label, ...cells] of rows) {
         const value = label!.replaceAll('`', '');
         const namespaceLabels: Record<string, string> =

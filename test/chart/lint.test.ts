@@ -1,10 +1,7 @@
-import { beforeAll, expect, it } from 'vitest';
-import { installHelm, installTimeout, lint } from './render.js';
+import { expect, it } from 'vitest';
+import { useChart } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 it.each([
   ['the default values', {}],
@@ -26,5 +23,5 @@ it.each([
     },
   ],
 ])('helm lint --strict passes with %s', async (_name, values) => {
-  expect(await lint(helm, values)).toContain('0 chart(s) failed');
+  expect(await chart.lint(values)).toContain('0 chart(s) failed');
 });

@@ -11,7 +11,9 @@ import type {
   V1MutatingWebhook,
   V1MutatingWebhookConfiguration,
 } from '@kubernetes/client-node';
+import { beforeAll } from 'vitest';
 import { isMap, isScalar, parseAllDocuments, parseDocument, type YAMLMap } from 'yaml';
+import { helmInstallTimeout, installHelm } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 
@@ -22,8 +24,6 @@ export const release = 'pullthrough';
 export const namespace = 'pullthrough-system';
 /** The chart's full name for `release` (the release name already contains the chart name). */
 export const fullname = 'pullthrough';
-
-export { helmInstallTimeout as installTimeout, installHelm } from '../helpers/tools.js';
 
 export interface Manifest {
   apiVersion: string;
@@ -62,7 +62,7 @@ async function helmTemplate(helm: string, options: RenderOptions): Promise<strin
 }
 
 /** `helm template` with the given values, parsed into one object per manifest. */
-export async function render(helm: string, options: RenderOptions = {}): Promise<Manifest[]> {
+async function render(helm: string, options: RenderOptions = {}): Promise<Manifest[]> {
   const text = await helmTemplate(helm, options);
   return parseAllDocuments(text)
     .map((doc) => {
@@ -73,7 +73,7 @@ export async function render(helm: string, options: RenderOptions = {}): Promise
 }
 
 /** `helm template` that is expected to fail; returns helm's error output. */
-export async function renderError(helm: string, options: RenderOptions = {}): Promise<string> {
+async function renderError(helm: string, options: RenderOptions = {}): Promise<string> {
   try {
     await helmTemplate(helm, options);
   } catch (error) {
@@ -83,7 +83,7 @@ export async function renderError(helm: string, options: RenderOptions = {}): Pr
 }
 
 /** `helm lint --strict` with the given values; resolves with the output, rejects on failure. */
-export async function lint(helm: string, values: Record<string, unknown> = {}): Promise<string> {
+async function lint(helm: string, values: Record<string, unknown> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pullthrough-chart-'));
   try {
     const valuesFile = join(dir, 'values.json');
@@ -101,6 +101,36 @@ export async function lint(helm: string, values: Record<string, unknown> = {}): 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The chart under test, rendered or linted by the helm that `useChart` installed. */
+export interface Chart {
+  /** `helm template` with the given values, parsed into one object per manifest. */
+  render(options?: RenderOptions): Promise<Manifest[]>;
+  /** `helm template` that is expected to fail; resolves with helm's error output. */
+  renderError(options?: RenderOptions): Promise<string>;
+  /** `helm lint --strict` with the given values; resolves with the output, rejects on failure. */
+  lint(values?: Record<string, unknown>): Promise<string>;
+}
+
+/**
+ * Registers the `beforeAll` that installs helm (once per test file) and returns the chart to test.
+ * Call it at the top level of a test file.
+ */
+export function useChart(): Chart {
+  let helm: string | undefined;
+  beforeAll(async () => {
+    helm = await installHelm();
+  }, helmInstallTimeout);
+  const installed = (): string => {
+    if (helm === undefined) throw new Error('helm is not installed yet: call the chart from a test or hook');
+    return helm;
+  };
+  return {
+    render: (options) => render(installed(), options),
+    renderError: (options) => renderError(installed(), options),
+    lint: (values) => lint(installed(), values),
+  };
 }
 
 /** The manifests of a kind (and name, when given). */

@@ -1,11 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.js';
-import { installHelm, installTimeout, render, renderError } from './render.js';
+import { useChart } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 describe('values.schema.json', () => {
   it.each([
@@ -198,14 +195,14 @@ describe('values.schema.json', () => {
       message: "at '/config/rules/0/stripPrefix'",
     },
   ])('rejects $name with a message naming the value', async ({ values, message }) => {
-    const stderr = await renderError(helm, { values });
+    const stderr = await chart.renderError({ values });
     expect(stderr).toContain("values don't meet the specifications of the schema");
     expect(stderr).toContain(message);
   });
 
   it('accepts every documented value at once', async () => {
     await expect(
-      render(helm, {
+      chart.render({
         values: {
           scope: 'opt-in',
           mode: 'audit',
@@ -292,7 +289,7 @@ describe('rule targets of every cache shape', () => {
         stripPrefix: 'acme/',
       },
     ];
-    const manifests = await render(helm, { values: { config: { rules } } });
+    const manifests = await chart.render({ values: { config: { rules } } });
     const configMap = manifests.find((manifest) => manifest.kind === 'ConfigMap') as
       { data: Record<string, string> } | undefined;
     expect(parseConfig(configMap!.data['config.yaml']!, 'the rendered ConfigMap').rules).toEqual(rules);
@@ -322,6 +319,6 @@ describe('combinations the schema cannot express', () => {
       message: 'serviceAccount.name is required when serviceAccount.create is false',
     },
   ])('fails on $name with an explanation', async ({ values, message }) => {
-    expect(await renderError(helm, { values })).toContain(message);
+    expect(await chart.renderError({ values })).toContain(message);
   });
 });

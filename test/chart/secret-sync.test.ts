@@ -14,20 +14,14 @@ import {
   all,
   endpointsFor,
   fullname,
-  installHelm,
-  installTimeout,
   type Manifest,
   namespace,
   one,
-  render,
-  renderError,
+  useChart,
   webhookConfiguration,
 } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 const syncName = `${fullname}-secret-sync`;
 const enabled = { secretSync: { enabled: true } };
@@ -56,7 +50,7 @@ function rulesOf(manifests: Manifest[], serviceAccount: string): V1PolicyRule[] 
 
 describe('secretSync off (the default)', () => {
   it('renders nothing of it: no second Deployment, ServiceAccount, role or Lease access', async () => {
-    const manifests = await render(helm);
+    const manifests = await chart.render();
     expect(manifests.filter((m) => m.metadata.name.includes('secret-sync'))).toEqual([]);
     expect(all(manifests, 'Deployment')).toHaveLength(1);
     const rules = manifests
@@ -72,7 +66,7 @@ describe('secretSync off (the default)', () => {
 describe('secretSync on', () => {
   let manifests: Manifest[];
   beforeAll(async () => {
-    manifests = await render(helm, { values: { ...enabled, excludedNamespaces: ['harbor'] } });
+    manifests = await chart.render({ values: { ...enabled, excludedNamespaces: ['harbor'] } });
   });
 
   it('runs `sync-secrets` with the webhook’s scope, mode and exclusions, a Lease in the release namespace and metrics on 8080', () => {
@@ -229,7 +223,7 @@ describe('secretSync selects the namespaces of the /mutate webhook', () => {
   it.each(cases)(
     'scope $scope, mode $mode: a copy exactly where Pods are sent to /mutate',
     async ({ scope, mode }) => {
-      const manifests = await render(helm, {
+      const manifests = await chart.render({
         values: { ...enabled, scope, mode, excludedNamespaces: ['harbor'] },
       });
       const flag = (name: string): string => {
@@ -268,7 +262,7 @@ describe('secretSync selects the namespaces of the /mutate webhook', () => {
 
 describe('secretSync values', () => {
   it('copies from another namespace and under another name, with the source Role there', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: {
         secretSync: {
           enabled: true,
@@ -296,7 +290,7 @@ describe('secretSync values', () => {
   });
 
   it('honours replicaCount, resyncSeconds, resources and an existing ServiceAccount', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: {
         secretSync: {
           enabled: true,
@@ -321,7 +315,7 @@ describe('secretSync values', () => {
   });
 
   it('accepts a target name that only a rule injects', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: {
         secretSync: { enabled: true, targetName: 'regcred-ghcr' },
         config: {
@@ -347,13 +341,13 @@ describe('secretSync values', () => {
       message: 'secretSync.serviceAccount.name is required when secretSync.serviceAccount.create is false',
     },
   ])('fails on $name with an explanation', async ({ values, message }) => {
-    expect(await renderError(helm, { values })).toContain(message);
+    expect(await chart.renderError({ values })).toContain(message);
   });
 });
 
 describe('secretSync availability', () => {
   it('keeps a replica through a drain and prefers the replicas on different nodes', async () => {
-    const manifests = await render(helm, { values: enabled });
+    const manifests = await chart.render({ values: enabled });
     const deployment = syncDeployment(manifests);
     const selector = deployment.spec!.selector.matchLabels!;
     const budget = one<{
@@ -380,7 +374,7 @@ describe('secretSync availability', () => {
     const affinity = {
       nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
     };
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: { secretSync: { enabled: true, affinity, podDisruptionBudget: { enabled: false } } },
     });
     expect(syncDeployment(manifests).spec!.template.spec!.affinity).toEqual(affinity);

@@ -4,22 +4,10 @@
  * test/e2e/admission-policies.test.ts), and the optional NetworkPolicy.
  */
 import type { V1NetworkPolicy } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  all,
-  fullname,
-  installHelm,
-  installTimeout,
-  type Manifest,
-  namespace,
-  one,
-  render,
-} from './render.js';
+import { describe, expect, it } from 'vitest';
+import { all, fullname, type Manifest, namespace, one, useChart } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 interface Policy {
   metadata: { name: string };
@@ -38,7 +26,7 @@ const policies = (manifests: Manifest[]) => all<Policy>(manifests, 'ValidatingAd
 
 describe('ValidatingAdmissionPolicies', () => {
   it('guard the webhook’s configuration on 1.30+, each with a Deny binding, for the webhook’s ServiceAccount only', async () => {
-    const manifests = await render(helm, { kubeVersion: '1.30.0' });
+    const manifests = await chart.render({ kubeVersion: '1.30.0' });
     const [guard, ...others] = policies(manifests);
     expect(others).toEqual([]);
     expect(guard!.metadata.name).toBe(`${fullname}-webhook-config-guard`);
@@ -69,7 +57,7 @@ describe('ValidatingAdmissionPolicies', () => {
   });
 
   it('restrict secret-sync to labelled dockerconfigjson copies by name, outside every excluded namespace', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       kubeVersion: '1.34.0',
       values: { secretSync: { enabled: true }, excludedNamespaces: ['monitoring'] },
     });
@@ -95,9 +83,9 @@ describe('ValidatingAdmissionPolicies', () => {
 
   it('are not rendered before 1.30 (no admissionregistration.k8s.io/v1 policies), nor when turned off', async () => {
     expect(
-      policies(await render(helm, { kubeVersion: '1.29.9', values: { secretSync: { enabled: true } } })),
+      policies(await chart.render({ kubeVersion: '1.29.9', values: { secretSync: { enabled: true } } })),
     ).toEqual([]);
-    const off = await render(helm, {
+    const off = await chart.render({
       kubeVersion: '1.34.0',
       values: { admissionPolicies: { enabled: false } },
     });
@@ -105,7 +93,7 @@ describe('ValidatingAdmissionPolicies', () => {
   });
 
   it('the webhook guard is not rendered when the webhook has no API access (cert-manager)', async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       kubeVersion: '1.34.0',
       values: { certManager: { enabled: true } },
     });
@@ -115,12 +103,12 @@ describe('ValidatingAdmissionPolicies', () => {
 
 describe('NetworkPolicy', () => {
   it('is off by default', async () => {
-    expect(all(await render(helm), 'NetworkPolicy')).toEqual([]);
+    expect(all(await chart.render(), 'NetworkPolicy')).toEqual([]);
   });
 
   it('admits ingress only to the HTTPS port of the webhook Pods, from any source or the given peers', async () => {
     const open = one<V1NetworkPolicy>(
-      await render(helm, { values: { networkPolicy: { enabled: true } } }),
+      await chart.render({ values: { networkPolicy: { enabled: true } } }),
       'NetworkPolicy',
     );
     expect(open.spec!.policyTypes).toEqual(['Ingress']);
@@ -132,7 +120,7 @@ describe('NetworkPolicy', () => {
     expect(open.spec!.ingress).toEqual([{ ports: [{ port: 'https', protocol: 'TCP' }] }]);
     const from = [{ ipBlock: { cidr: '10.0.0.0/24' } }];
     const narrowed = one<V1NetworkPolicy>(
-      await render(helm, { values: { networkPolicy: { enabled: true, from } } }),
+      await chart.render({ values: { networkPolicy: { enabled: true, from } } }),
       'NetworkPolicy',
     );
     expect(narrowed.spec!.ingress).toEqual([{ ports: [{ port: 'https', protocol: 'TCP' }], from }]);

@@ -4,22 +4,9 @@ import type { V1ConfigMap, V1Deployment, V1Role, V1RoleBinding } from '@kubernet
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { validateConfig } from '../../src/config/config.js';
-import {
-  all,
-  fullname,
-  installHelm,
-  installTimeout,
-  type Manifest,
-  namespace,
-  one,
-  render,
-  renderError,
-} from './render.js';
+import { all, fullname, type Manifest, namespace, one, useChart } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 function configFile(manifests: Manifest[]): Record<string, any> {
   return parse(one<V1ConfigMap>(manifests, 'ConfigMap', fullname).data!['config.yaml']!) as Record<
@@ -63,7 +50,7 @@ describe('config.health, config.verify and rule probes', () => {
         insecureSkipVerify: true,
       },
     };
-    const manifests = await render(helm, { values: { config } });
+    const manifests = await chart.render({ values: { config } });
     const file = configFile(manifests);
     expect(file).toMatchObject(config);
     const parsed = validateConfig(file, 'the rendered ConfigMap');
@@ -74,7 +61,7 @@ describe('config.health, config.verify and rule probes', () => {
 
   it('grants get on config.verify.credentialsSecret, by name in its namespace, when verification is on', async () => {
     const credentialsSecret = { namespace: 'registry-creds', name: 'harbor-robot' };
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: { config: { verify: { enabled: true, credentialsSecret } } },
     });
     const role = one<V1Role>(manifests, 'Role', `${fullname}-verify-credentials`);
@@ -102,7 +89,7 @@ describe('config.health, config.verify and rule probes', () => {
       },
     ],
   ])('grants nothing for the verify credentials with %s', async (_name, values) => {
-    const manifests = await render(helm, { values });
+    const manifests = await chart.render({ values });
     expect(all(manifests, 'Role', `${fullname}-verify-credentials`)).toEqual([]);
   });
 });
@@ -110,7 +97,7 @@ describe('config.health, config.verify and rule probes', () => {
 describe('verifyCredentialsSecret', () => {
   let manifests: Manifest[];
   beforeAll(async () => {
-    manifests = await render(helm, {
+    manifests = await chart.render({
       values: { verifyCredentialsSecret: 'regcred-harbor', config: { verify: { enabled: true } } },
     });
   });
@@ -144,7 +131,7 @@ describe('verifyCredentialsSecret', () => {
   });
 
   it('mounts nothing and sets no credentials file when empty (the default)', async () => {
-    const defaults = await render(helm);
+    const defaults = await chart.render();
     const etc = webhookPod(defaults).volumes!.find((volume) => volume.name === 'etc')!;
     expect(etc.projected!.sources).toHaveLength(1);
     expect(configFile(defaults).verify.credentialsFile).toBeUndefined();
@@ -177,13 +164,13 @@ describe('verifyCredentialsSecret', () => {
       message: 'config.verify: set credentialsSecret or credentialsFile, not both',
     },
   ])('fails on $name with an explanation', async ({ values, message }) => {
-    expect(await renderError(helm, { values })).toContain(message);
+    expect(await chart.renderError({ values })).toContain(message);
   });
 });
 
 describe('shutdown timings', () => {
   it('passes --shutdown-delay 5 and --drain-timeout 20 by default, with a grace period of 30 s', async () => {
-    const pod = webhookPod(await render(helm));
+    const pod = webhookPod(await chart.render());
     const args = pod.containers[0]!.args!;
     expect(args.slice(args.indexOf('--shutdown-delay'), args.indexOf('--shutdown-delay') + 4)).toEqual([
       '--shutdown-delay',
@@ -196,7 +183,7 @@ describe('shutdown timings', () => {
 
   it('keeps the grace period above their sum when they change', async () => {
     const pod = webhookPod(
-      await render(helm, { values: { shutdownDelaySeconds: 15, drainTimeoutSeconds: 60 } }),
+      await chart.render({ values: { shutdownDelaySeconds: 15, drainTimeoutSeconds: 60 } }),
     );
     expect(pod.containers[0]!.args).toEqual(expect.arrayContaining(['15', '60']));
     expect(pod.terminationGracePeriodSeconds).toBe(80);

@@ -1,20 +1,8 @@
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  endpointsFor,
-  fullname,
-  installHelm,
-  installTimeout,
-  namespace,
-  render,
-  webhook,
-  webhookConfiguration,
-} from './render.js';
+import { endpointsFor, fullname, namespace, useChart, webhook, webhookConfiguration } from './render.js';
 
-let helm: string;
-beforeAll(async () => {
-  helm = await installHelm();
-}, installTimeout);
+const chart = useChart();
 
 const scopes = ['cluster', 'opt-in'] as const;
 const modes = ['enforce', 'audit'] as const;
@@ -49,7 +37,7 @@ const combinations = scopes.flatMap((scope) =>
 describe.each(combinations)('with scope %s, mode %s and %s', (scope, mode, _cert, values) => {
   let config: V1MutatingWebhookConfiguration;
   beforeAll(async () => {
-    const manifests = await render(helm, {
+    const manifests = await chart.render({
       values: { ...values, scope, mode, excludedNamespaces: ['harbor'] },
     });
     config = webhookConfiguration(manifests);
@@ -118,7 +106,7 @@ describe.each(combinations)('with scope %s, mode %s and %s', (scope, mode, _cert
 describe('every webhook', () => {
   let config: V1MutatingWebhookConfiguration;
   beforeAll(async () => {
-    config = webhookConfiguration(await render(helm));
+    config = webhookConfiguration(await chart.render());
   });
 
   it('speaks AdmissionReview v1, has no side effects and fails open within 5 seconds', () => {
@@ -173,7 +161,7 @@ describe('every webhook', () => {
 describe('webhook values', () => {
   it('sets failurePolicy Fail and another timeout on both webhooks when asked', async () => {
     const config = webhookConfiguration(
-      await render(helm, { values: { webhook: { failurePolicy: 'Fail', timeoutSeconds: 12 } } }),
+      await chart.render({ values: { webhook: { failurePolicy: 'Fail', timeoutSeconds: 12 } } }),
     );
     for (const hook of config.webhooks ?? []) {
       expect(hook.failurePolicy).toBe('Fail');
@@ -183,7 +171,7 @@ describe('webhook values', () => {
 
   it('points both webhooks at <url>/mutate and <url>/audit with the given caBundle when webhook.url is set', async () => {
     const config = webhookConfiguration(
-      await render(helm, { values: { webhook: { url: 'https://127.0.0.1:18443/', caBundle: 'Q0EK' } } }),
+      await chart.render({ values: { webhook: { url: 'https://127.0.0.1:18443/', caBundle: 'Q0EK' } } }),
     );
     expect(webhook(config, 'mutate.pullthrough.io').clientConfig).toEqual({
       url: 'https://127.0.0.1:18443/mutate',
@@ -196,7 +184,7 @@ describe('webhook values', () => {
   });
 
   it('names the cert-manager Certificate in the inject-ca-from annotation when cert-manager is on', async () => {
-    const config = webhookConfiguration(await render(helm, { values: { certManager: { enabled: true } } }));
+    const config = webhookConfiguration(await chart.render({ values: { certManager: { enabled: true } } }));
     expect(config.metadata?.annotations).toEqual({
       'cert-manager.io/inject-ca-from': `${namespace}/${fullname}-tls`,
     });
@@ -204,7 +192,7 @@ describe('webhook values', () => {
 
   it('keeps user annotations on the webhook configuration next to the cert-manager one', async () => {
     const config = webhookConfiguration(
-      await render(helm, {
+      await chart.render({
         values: {
           certManager: { enabled: true },
           webhook: { annotations: { 'example.com/owner': 'platform' } },
@@ -219,7 +207,7 @@ describe('webhook values', () => {
 
   it('does not let excludedNamespaces repeat the mandatory ones', async () => {
     const config = webhookConfiguration(
-      await render(helm, { values: { excludedNamespaces: ['kube-system', 'harbor', namespace] } }),
+      await chart.render({ values: { excludedNamespaces: ['kube-system', 'harbor', namespace] } }),
     );
     expect(webhook(config, 'mutate.pullthrough.io').namespaceSelector?.matchExpressions?.[0]?.values).toEqual(
       ['kube-system', namespace, 'harbor'],
@@ -251,7 +239,7 @@ describe('the mirror-pod and image-changed matchConditions', () => {
   it.each(['1.30.0', '1.34.0'])(
     'registers Pod UPDATE on every webhook for Kubernetes %s',
     async (kubeVersion) => {
-      const config = webhookConfiguration(await render(helm, { kubeVersion }));
+      const config = webhookConfiguration(await chart.render({ kubeVersion }));
       for (const hook of config.webhooks ?? []) {
         expect(hook.rules?.[0]?.operations).toEqual(['CREATE', 'UPDATE']);
         expect(hook.rules?.[1]).toMatchObject({
@@ -272,26 +260,26 @@ describe('the mirror-pod and image-changed matchConditions', () => {
   ])(
     'leaves Pod UPDATE out with $name: unfiltered, every label change would call the webhook',
     async ({ kubeVersion, values }) => {
-      const config = webhookConfiguration(await render(helm, { kubeVersion, values }));
+      const config = webhookConfiguration(await chart.render({ kubeVersion, values }));
       for (const hook of config.webhooks ?? []) expect(hook.rules?.[0]?.operations).toEqual(['CREATE']);
     },
   );
 
   it.each(['1.30.0', '1.34.0'])('is rendered on every webhook for Kubernetes %s', async (kubeVersion) => {
-    const config = webhookConfiguration(await render(helm, { kubeVersion }));
+    const config = webhookConfiguration(await chart.render({ kubeVersion }));
     for (const hook of config.webhooks ?? []) {
       expect(hook.matchConditions).toEqual([mirrorPodCondition, imageChangedCondition]);
     }
   });
 
   it('is left out for Kubernetes 1.29, where matchConditions are not GA', async () => {
-    const config = webhookConfiguration(await render(helm, { kubeVersion: '1.29.5' }));
+    const config = webhookConfiguration(await chart.render({ kubeVersion: '1.29.5' }));
     for (const hook of config.webhooks ?? []) expect(hook.matchConditions).toBeUndefined();
   });
 
   it('is left out when webhook.matchConditions.enabled is false', async () => {
     const config = webhookConfiguration(
-      await render(helm, {
+      await chart.render({
         kubeVersion: '1.34.0',
         values: { webhook: { matchConditions: { enabled: false } } },
       }),
