@@ -72,8 +72,6 @@ export interface ImageVerifier {
    * runs, which must have no side effects (the webhook declares `sideEffects: None`).
    */
   cachedOnly(references: readonly string[]): Set<string>;
-  /** The cached verdict for a reference, if any and fresh. */
-  cached(reference: string): Verdict | undefined;
   close(): void;
 }
 
@@ -522,7 +520,6 @@ export function createImageVerifier(options: ImageVerifierOptions): ImageVerifie
       credentials = credentialSourceFor(next.verify, options);
       lastCredentialProblem = undefined;
     },
-    cached: (reference) => cachedOutcome(reference)?.verdict,
     close() {
       ownHttp?.close();
     },

@@ -35,20 +35,6 @@ export interface ProxyProberOptions {
   readonly clock?: Clock;
 }
 
-/** One probed host as seen from outside (for logs, tests and a future status endpoint). */
-export interface ProxyTargetStatus {
-  readonly host: string;
-  readonly url: string;
-  /** Rule `proxy` values served by this host. */
-  readonly proxies: readonly string[];
-  readonly healthy: boolean;
-  readonly consecutiveFailures: number;
-  readonly consecutiveSuccesses: number;
-  readonly probes: number;
-  /** Why the last failed probe failed; undefined after a success. */
-  readonly lastFailure: string | undefined;
-}
-
 export interface ProxyProber {
   /** Starts probing (when `health.enabled`); the first probe of each host runs at once. */
   start(): void;
@@ -58,7 +44,6 @@ export interface ProxyProber {
   reconfigure(config: Config): void;
   /** Rule `proxy` values whose host is unhealthy; empty while health probing is disabled. */
   unhealthyProxies(): ReadonlySet<string>;
-  status(): readonly ProxyTargetStatus[];
 }
 
 interface Target {
@@ -69,8 +54,6 @@ interface Target {
   healthy: boolean;
   failures: number;
   successes: number;
-  probes: number;
-  lastFailure: string | undefined;
   timer: TimerHandle | undefined;
   inFlight: AbortController | undefined;
   /** Bumped by every cancel, so a probe that was in flight then records nothing. */
@@ -157,12 +140,10 @@ export function createProxyProber(options: ProxyProberOptions): ProxyProber {
   };
 
   const record = (target: Target, outcome: ProbeOutcome): void => {
-    target.probes += 1;
     const context = { host: target.host, url: target.probe.url, proxies: target.proxies };
     if (outcome.ok) {
       target.successes += 1;
       target.failures = 0;
-      target.lastFailure = undefined;
       if (!target.healthy && target.successes >= health.successThreshold) {
         target.healthy = true;
         logger.info(
@@ -176,7 +157,6 @@ export function createProxyProber(options: ProxyProberOptions): ProxyProber {
     }
     target.failures += 1;
     target.successes = 0;
-    target.lastFailure = outcome.detail;
     if (target.healthy && target.failures >= health.failureThreshold) {
       target.healthy = false;
       logger.warn(
@@ -252,8 +232,6 @@ export function createProxyProber(options: ProxyProberOptions): ProxyProber {
         healthy: true,
         failures: 0,
         successes: 0,
-        probes: 0,
-        lastFailure: undefined,
         timer: undefined,
         inFlight: undefined,
         epoch: 0,
@@ -307,16 +285,5 @@ export function createProxyProber(options: ProxyProberOptions): ProxyProber {
       startTimers();
     },
     unhealthyProxies: () => unhealthy,
-    status: () =>
-      [...targets.values()].map((target) => ({
-        host: target.host,
-        url: target.probe.url,
-        proxies: [...target.proxies],
-        healthy: target.healthy,
-        consecutiveFailures: target.failures,
-        consecutiveSuccesses: target.successes,
-        probes: target.probes,
-        lastFailure: target.lastFailure,
-      })),
   };
 }

@@ -38,7 +38,6 @@ function fakeVerifier(unverified: (references: readonly string[]) => string[] | 
       return new Set(references);
     },
     reconfigure: () => undefined,
-    cached: () => undefined,
     close: () => undefined,
   };
 }

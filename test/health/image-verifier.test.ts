@@ -15,7 +15,7 @@ import {
 import type { CredentialSource } from '../../src/health/credentials.js';
 import { createLogger } from '../../src/log.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
-import { captureLogger } from '../helpers/logger.js';
+import { captureLogger, type CapturingLogger } from '../helpers/logger.js';
 import { fakeHttp, response, type Answer } from './fakes.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -36,6 +36,15 @@ const credentials =
   (entries: Record<string, { username: string; password: string }>): CredentialSource =>
   () =>
     Promise.resolve(new Map(Object.entries(entries)));
+
+/** The verdict of every answered check, from its debug line, in order. */
+const verdictsLogged = (logger: CapturingLogger): [string, string][] =>
+  logger.entries
+    .filter((entry) => entry.msg === 'image verification')
+    .map((entry) => {
+      const { reference, verdict } = entry.obj as { reference: string; verdict: string };
+      return [reference, verdict];
+    });
 
 function setup(
   handler: (request: HttpRequest) => Answer,
@@ -135,7 +144,7 @@ describe('the image verifier', () => {
 
   it('caches answers for ttlSeconds, and errors for at most 10 seconds', async () => {
     let status = 200;
-    const { http, verify, verifier, clock } = setup(() => response(status), {
+    const { http, verify, verifier, clock, logger } = setup(() => response(status), {
       cfg: config('{enabled: true, ttlSeconds: 60}'),
     });
     const found = 'harbor.local/proxy_cache/library/httpd:2.4';
@@ -143,8 +152,12 @@ describe('the image verifier', () => {
     await verify([found]);
     status = 500;
     await verify([broken]);
-    expect(verifier.cached(found)).toBe('found');
-    expect(verifier.cached(broken)).toBe('doubt');
+    // Answered from the cache alone: the one found is known, the error is not.
+    expect(verifier.cachedOnly([found, broken])).toEqual(new Set([broken]));
+    expect(verdictsLogged(logger)).toEqual([
+      [found, 'found'],
+      [broken, 'doubt'],
+    ]);
     expect(http.requests).toHaveLength(2);
 
     await clock.advance(9_000);
@@ -152,13 +165,15 @@ describe('the image verifier', () => {
     expect(http.requests).toHaveLength(2);
 
     await clock.advance(1_000);
-    expect(verifier.cached(broken)).toBeUndefined();
     status = 200;
     expect(await verify([found, broken])).toEqual(new Set());
     expect(http.requests).toHaveLength(3);
+    expect(http.requests.at(-1)!.url).toContain('/library/broken/');
 
     await clock.advance(60_000);
-    expect(verifier.cached(found)).toBeUndefined();
+    expect(verifier.cachedOnly([found])).toEqual(new Set([found]));
+    expect(await verify([found])).toEqual(new Set());
+    expect(http.requests).toHaveLength(4);
   });
 
   it('keeps at most cacheSize answers, dropping the least recently used', async () => {
@@ -174,9 +189,15 @@ describe('the image verifier', () => {
     await run('harbor.local/proxy_cache/b:1');
     await run('harbor.local/proxy_cache/a:1'); // a is now the most recent
     await run('harbor.local/proxy_cache/c:1');
-    expect(verifier.cached('harbor.local/proxy_cache/a:1')).toBe('found');
-    expect(verifier.cached('harbor.local/proxy_cache/b:1')).toBeUndefined();
-    expect(verifier.cached('harbor.local/proxy_cache/c:1')).toBe('found');
+    // Every answer was `found`, so what the cache does not know as found is what it dropped.
+    expect(
+      verifier.cachedOnly([
+        'harbor.local/proxy_cache/a:1',
+        'harbor.local/proxy_cache/b:1',
+        'harbor.local/proxy_cache/c:1',
+      ]),
+    ).toEqual(new Set(['harbor.local/proxy_cache/b:1']));
+    expect(http.requests).toHaveLength(3);
   });
 
   it('answers within the budget: what has not answered counts as unverified, and its late answer is cached', async () => {
@@ -199,8 +220,9 @@ describe('the image verifier', () => {
 
     http.hanging[0]!.resolve(response(200));
     await flush();
-    expect(verifier.cached(reference)).toBe('found');
+    expect(verifier.cachedOnly([reference])).toEqual(new Set());
     expect(await verifier.verify([reference])).toEqual(new Set());
+    expect(http.requests).toHaveLength(1);
   });
 
   it('gives up on a check after its request timeout and counts it as doubt', async () => {
@@ -211,7 +233,6 @@ describe('the image verifier', () => {
     const pending = verifier.verify(['harbor.local/proxy_cache/x:1']);
     await clock.advance(1_000);
     expect(await pending).toEqual(new Set(['harbor.local/proxy_cache/x:1']));
-    expect(verifier.cached('harbor.local/proxy_cache/x:1')).toBe('doubt');
     // The review's one warning (at its budget), then the check's own answer once it gives up.
     expect(logger.entries.find((entry) => entry.level === 'warn')).toMatchObject({
       obj: {
@@ -226,6 +247,11 @@ describe('the image verifier', () => {
       level: 'debug',
       obj: { reference: 'harbor.local/proxy_cache/x:1', verdict: 'doubt', detail: 'no answer within 1000ms' },
     });
+    // The doubt is cached: the next review is answered without a request.
+    expect(await verifier.verify(['harbor.local/proxy_cache/x:1'])).toEqual(
+      new Set(['harbor.local/proxy_cache/x:1']),
+    );
+    expect(http.requests).toHaveLength(1);
   });
 
   it('meets a Basic challenge with the credentials for that host, then sends them up front', async () => {
@@ -296,9 +322,11 @@ describe('the image verifier', () => {
     const { http, verify, verifier } = setup(() => response(200));
     await verify(['harbor.local/proxy_cache/a:1']);
     verifier.reconfigure(config());
-    expect(verifier.cached('harbor.local/proxy_cache/a:1')).toBe('found');
+    expect(verifier.cachedOnly(['harbor.local/proxy_cache/a:1'])).toEqual(new Set());
     verifier.reconfigure(config('{enabled: true, insecureSkipVerify: true}'));
-    expect(verifier.cached('harbor.local/proxy_cache/a:1')).toBeUndefined();
+    expect(verifier.cachedOnly(['harbor.local/proxy_cache/a:1'])).toEqual(
+      new Set(['harbor.local/proxy_cache/a:1']),
+    );
     await verify(['harbor.local/proxy_cache/a:1']);
     expect(http.requests.at(-1)!.tls).toEqual({ caFile: undefined, insecureSkipVerify: true });
   });

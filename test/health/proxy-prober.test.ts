@@ -3,7 +3,7 @@ import { parseConfig, type Config } from '../../src/config/config.js';
 import { createProxyProber, judgeProbe } from '../../src/health/proxy-prober.js';
 import { systemClock } from '../../src/health/support.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { captureLogger } from '../helpers/logger.js';
+import { captureLogger, type CapturingLogger } from '../helpers/logger.js';
 import { fakeHttp, response, type Answer } from './fakes.js';
 import type { HttpRequest } from '../../src/health/http-client.js';
 
@@ -48,6 +48,13 @@ function setup(cfg: Config, handler: (request: HttpRequest) => Answer) {
 }
 
 const hostOf = (request: HttpRequest): string => new URL(request.url).host;
+
+/** A host's failed probes, from the prober's log lines: the consecutive count then, and why. */
+const failuresLogged = (logger: CapturingLogger, host: string): { failures: number; reason: string }[] =>
+  logger.entries
+    .map((entry) => entry.obj as { host?: string; failures?: number; reason?: string })
+    .filter((obj) => obj.host === host && obj.reason !== undefined)
+    .map(({ failures, reason }) => ({ failures: failures!, reason: reason! }));
 
 describe('what counts as a healthy answer', () => {
   const cases: { name: string; url: string; status: number; body?: string; ok: boolean }[] = [
@@ -121,11 +128,10 @@ describe('the proxy prober', () => {
     await clock.advance(0);
     await clock.advance(10_000);
     expect(prober.unhealthyProxies().size).toBe(0);
-    expect(prober.status().find((target) => target.host === 'harbor.local')).toMatchObject({
-      healthy: true,
-      consecutiveFailures: 2,
-      lastFailure: 'HTTP 503',
-    });
+    expect(failuresLogged(logger, 'harbor.local')).toEqual([
+      { failures: 1, reason: 'HTTP 503' },
+      { failures: 2, reason: 'HTTP 503' },
+    ]);
     await clock.advance(10_000);
     expect([...prober.unhealthyProxies()].sort()).toEqual(['harbor.local/dockerhub', 'harbor.local/ghcr']);
     expect(gauges.get('harbor.local/dockerhub')).toBe(false);
@@ -160,27 +166,28 @@ describe('the proxy prober', () => {
 
   it('resets the failure count on a success in between', async () => {
     const answers = [503, 503, 200, 503, 503];
-    const { prober, clock } = setup(enabled(), (request) =>
+    const { prober, clock, http, logger } = setup(enabled(), (request) =>
       hostOf(request) === 'harbor.local' ? response(answers.shift() ?? 503, '{}') : response(200),
     );
     prober.start();
     await clock.advance(0);
     await clock.advance(40_000);
     expect(prober.unhealthyProxies().size).toBe(0);
-    expect(prober.status()[0]).toMatchObject({ probes: 5, consecutiveFailures: 2 });
+    expect(http.requests.filter((request) => hostOf(request) === 'harbor.local')).toHaveLength(5);
+    expect(failuresLogged(logger, 'harbor.local').map((failure) => failure.failures)).toEqual([1, 2, 1, 2]);
     prober.stop();
   });
 
   it('counts a probe that does not answer within timeoutSeconds as a failure', async () => {
-    const { prober, clock, http } = setup(enabled(), (request) =>
+    const { prober, clock, http, logger } = setup(enabled(), (request) =>
       hostOf(request) === 'harbor.local' ? 'hang' : response(200),
     );
     prober.start();
     await clock.advance(0);
     await clock.advance(1_999);
-    expect(prober.status()[0]!.probes).toBe(0);
+    expect(failuresLogged(logger, 'harbor.local')).toEqual([]);
     await clock.advance(1);
-    expect(prober.status()[0]).toMatchObject({ consecutiveFailures: 1, lastFailure: 'no answer within 2s' });
+    expect(failuresLogged(logger, 'harbor.local')).toEqual([{ failures: 1, reason: 'no answer within 2s' }]);
     // The next probe is due one interval after the previous one started, not after it gave up.
     await clock.advance(7_999);
     expect(http.requests.filter((request) => hostOf(request) === 'harbor.local')).toHaveLength(1);
@@ -191,10 +198,12 @@ describe('the proxy prober', () => {
 
   it('counts a connection error as a failure and says why', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' });
-    const { prober, clock } = setup(enabled(), () => refused);
+    const { prober, clock, logger } = setup(enabled(), () => refused);
     prober.start();
     await clock.advance(0);
-    expect(prober.status()[0]!.lastFailure).toBe('connect ECONNREFUSED 127.0.0.1:443');
+    expect(failuresLogged(logger, 'harbor.local')).toEqual([
+      { failures: 1, reason: 'connect ECONNREFUSED 127.0.0.1:443' },
+    ]);
     prober.stop();
   });
 
@@ -247,7 +256,7 @@ describe('the proxy prober', () => {
   });
 
   it('keeps the state of unchanged hosts on reconfigure, starts new ones optimistic, drops removed ones', async () => {
-    const { prober, clock, http } = setup(enabled({ failureThreshold: 1 }), () => response(503));
+    const { prober, clock, http, gauges } = setup(enabled({ failureThreshold: 1 }), () => response(503));
     prober.start();
     await clock.advance(0);
     expect(prober.unhealthyProxies().size).toBe(3);
@@ -263,10 +272,8 @@ describe('the proxy prober', () => {
       ),
     );
     expect([...prober.unhealthyProxies()]).toEqual(['harbor.local/dockerhub']);
-    expect(prober.status().map((target) => [target.host, target.healthy])).toEqual([
-      ['harbor.local', false],
-      ['new.local', true],
-    ]);
+    expect(gauges.get('harbor.local/dockerhub')).toBe(false);
+    expect(gauges.get('new.local/gcr')).toBe(true);
     http.requests.length = 0;
     await clock.advance(0);
     expect(http.requests.map(hostOf)).toEqual(['new.local']);
