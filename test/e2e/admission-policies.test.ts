@@ -8,15 +8,8 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubeCertificateStore } from '../../src/kube/kube-certificate-store.js';
 import { kubectl, kubectlJson, waitFor, type E2eEnv } from './harness.js';
-import {
-  asList,
-  chartFullname,
-  helmTemplate,
-  kubectlFull,
-  Namespaces,
-  parseManifests,
-  type Manifest,
-} from './webhook.js';
+import { asList, chartFullname, helmTemplate, parseManifests, type Manifest } from './chart.js';
+import { kubectlFull, Namespaces } from './cluster.js';
 
 const env: E2eEnv = inject('e2eEnv');
 const release = 'pt-e2e-vap';

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GRAFANA_LIKE_CHART, KUSTOMIZE_BASE } from '../audit/fixtures.js';
+import { REWRITE_LABEL } from '../../src/core/mutate-pod.js';
 import { cluster, kubectl, kubectlJson, repoRoot, run, uniqueName, waitFor, type E2eEnv } from './harness.js';
 import {
   authenticatedPulls,
@@ -27,20 +28,10 @@ import {
   waitForPhase,
   waitForRunningPods,
 } from './node.js';
-import {
-  CHART_DIR,
-  helmBinary,
-  kubectlCreate,
-  Namespaces,
-  pod,
-  proxied,
-  proxyCatalog,
-  PULL_SECRET,
-  pushUpstream,
-  REWRITE_LABEL,
-  sleep,
-  upstreamDigest,
-} from './webhook.js';
+import { CHART_DIR, helmBinary } from './chart.js';
+import { kubectlCreate, Namespaces, pod, PULL_SECRET } from './cluster.js';
+import { proxied, proxyCatalog, pushUpstream, upstreamDigest } from './registries.js';
+import { sleep } from './webhook-process.js';
 
 const env: E2eEnv = inject('e2eEnv');
 const RELEASE = 'pullthrough';

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { kubectl, kubectlJson, type E2eEnv } from './harness.js';
 import { directPulls, hasNode, imageDigestOf, quayDigest, servedBy, waitForPhase } from './node.js';
-import { Namespaces, pod, upstreamDigest } from './webhook.js';
+import { Namespaces, pod } from './cluster.js';
+import { upstreamDigest } from './registries.js';
 
 const env: E2eEnv = inject('e2eEnv');
 

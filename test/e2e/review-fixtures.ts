@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fastJsonPatch from 'fast-json-patch';
 import { format, resolveConfig } from 'prettier';
 import { repoRoot } from './harness.js';
-import { patchOf, type CapturedReview } from './webhook.js';
+import { patchOf, type CapturedReview } from './capture-proxy.js';
 
 const { applyPatch } = fastJsonPatch;
 export const REVIEWS_DIR = join(repoRoot, 'test/fixtures/reviews');

@@ -8,20 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cluster, skopeo, uniqueName, waitFor, type E2eEnv } from './harness.js';
+import { httpsCall } from './webhook-process.js';
 import {
-  httpsCall,
   inspectProxied,
-  kubectlCreate,
   proxied,
   proxyCatalog,
   pullCredentials,
   pullProxied,
-  Pullthrough,
   pushUpstream,
   upstreamDigest,
-  waitForPods,
   type Credentials,
-} from './webhook.js';
+} from './registries.js';
+import { kubectlCreate, waitForPods } from './cluster.js';
+import { Pullthrough } from './webhook.js';
 
 const env: E2eEnv = inject('e2eEnv');
 

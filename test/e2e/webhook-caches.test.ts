@@ -9,20 +9,18 @@
 // checked with skopeo against the very references and credentials the Pod carries.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cluster, kubectl, kubectlJson, skopeo, waitFor, type E2eEnv } from './harness.js';
+import { httpsCall } from './webhook-process.js';
 import {
-  httpsCall,
   imagesOf,
-  inspectProxied,
   kubectlCreate,
   kubectlFull,
   originalImagesOf,
   pod,
-  pullCredentials,
   PULL_SECRET,
-  Pullthrough,
-  upstreamDigest,
   warningsOf,
-} from './webhook.js';
+} from './cluster.js';
+import { inspectProxied, pullCredentials, upstreamDigest } from './registries.js';
+import { Pullthrough } from './webhook.js';
 
 const env: E2eEnv = inject('e2eEnv');
 const MIRROR_SECRET = 'regcred-mirror';

@@ -15,6 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime } from '../../src/admission/runtime.js';
 import { loadConfig } from '../../src/config/load.js';
+import { REWRITE_LABEL } from '../../src/core/mutate-pod.js';
 import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { startCertificateManager } from '../../src/kube/certificate-manager.js';
@@ -27,20 +28,13 @@ import {
   asList,
   chartFullname,
   e2eConfigValues,
-  freePort,
   helmTemplate,
-  kubectlFull,
-  Namespaces,
   parseManifests,
-  pod,
-  proxied,
-  REWRITE_LABEL,
-  servedCertificate,
-  sleep,
-  startWebhook,
   type Manifest,
-  type WebhookProcess,
-} from './webhook.js';
+} from './chart.js';
+import { freePort, servedCertificate, sleep, startWebhook, type WebhookProcess } from './webhook-process.js';
+import { kubectlFull, Namespaces, pod } from './cluster.js';
+import { proxied } from './registries.js';
 
 const env: E2eEnv = inject('e2eEnv');
 const MINUTE = 60_000;

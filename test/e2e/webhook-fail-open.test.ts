@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubectlJson, type E2eEnv } from './harness.js';
-import { kubectlCreate, originalImagesOf, pod, proxied, Pullthrough, waitForPods } from './webhook.js';
+import { kubectlCreate, originalImagesOf, pod, waitForPods } from './cluster.js';
+import { proxied } from './registries.js';
+import { Pullthrough } from './webhook.js';
 
 const env: E2eEnv = inject('e2eEnv');
 const TIMEOUT_SECONDS = 2;

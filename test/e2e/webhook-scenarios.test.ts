@@ -22,27 +22,26 @@ import {
 } from './review-fixtures.js';
 import {
   featureEnabled,
-  helmBinary,
-  httpsCall,
   imagesOf,
-  inspectProxied,
   kubectlCreate,
   kubectlFull,
   originalImagesOf,
-  patchOf,
   pod,
+  PULL_SECRET,
+  waitForPods,
+} from './cluster.js';
+import { helmBinary } from './chart.js';
+import { httpsCall, startWebhook, type WebhookProcess } from './webhook-process.js';
+import {
+  inspectProxied,
   proxied,
   proxyCatalog,
   pullCredentials,
   pullProxied,
-  PULL_SECRET,
-  Pullthrough,
-  startWebhook,
   upstreamDigest,
-  waitForPods,
-  type CapturedReview,
-  type WebhookProcess,
-} from './webhook.js';
+} from './registries.js';
+import { patchOf, type CapturedReview } from './capture-proxy.js';
+import { Pullthrough } from './webhook.js';
 
 const env: E2eEnv = inject('e2eEnv');
 

@@ -3,17 +3,11 @@
 // README, "How the selectors work"), against the real kube-apiserver: Pods are really created, the
 // recording proxy shows which endpoint was called, kubectl shows the audit warnings.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REWRITE_LABEL } from '../../src/core/mutate-pod.js';
 import { kubectl, type E2eEnv } from './harness.js';
-import {
-  kubectlCreate,
-  originalImagesOf,
-  pod,
-  proxied,
-  Pullthrough,
-  PULL_SECRET,
-  REWRITE_LABEL,
-  type Created,
-} from './webhook.js';
+import { kubectlCreate, originalImagesOf, pod, PULL_SECRET, type Created } from './cluster.js';
+import { proxied } from './registries.js';
+import { Pullthrough } from './webhook.js';
 
 const env: E2eEnv = inject('e2eEnv');
 
