@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ListExpiredError } from '../../src/audit/cluster.js';
 import { connectCluster } from '../../src/audit/live.js';
-import { PodsApiServer } from './pods-api-server.js';
+import { FakeApiServer } from '../helpers/fake-api-server.js';
 import { auditJson, run } from './run.js';
 
 const pod = (namespace: string, name: string, image: string, metadata: Record<string, unknown> = {}) => ({
@@ -48,12 +48,18 @@ const secrets = {
 };
 
 describe('live mode over HTTP (@kubernetes/client-node against a stand-in API server)', () => {
-  const server = new PodsApiServer(pods, namespaces, secrets);
+  const server = new FakeApiServer();
   const dir = mkdtempSync(join(tmpdir(), 'pullthrough-audit-kube-'));
   let kubeconfig: string;
 
   beforeAll(async () => {
     await server.start();
+    for (const one of pods) server.putPod(one);
+    for (const [name, labels] of Object.entries(namespaces)) server.putNamespace(name, labels);
+    for (const [key, type] of Object.entries(secrets)) {
+      const [namespace = '', name] = key.split('/');
+      server.putSecret(namespace, { metadata: { name }, type });
+    }
     kubeconfig = server.writeKubeconfig(dir);
   });
   afterAll(async () => {
@@ -62,7 +68,7 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
   });
   beforeEach(() => {
     server.requests.length = 0;
-    server.failures.clear();
+    server.failures.length = 0;
   });
 
   it('lists Pods of all namespaces with limit and continue, and namespace labels with one list', async () => {
@@ -73,18 +79,16 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
     const second = await lister.listPods({ namespace: undefined, limit: 4, continueToken: '4' });
     expect(second.items).toHaveLength(2);
     expect(second.continueToken).toBeUndefined();
-    expect(server.requests.map((url) => `${url.pathname}${url.search}`)).toEqual([
+    expect(server.requests.map((request) => request.url)).toEqual([
       '/api/v1/pods?limit=4',
       '/api/v1/pods?continue=4&limit=4',
     ]);
     const labels = await lister.namespaceLabels(undefined);
     expect(labels.get('watched')).toMatchObject({ 'pullthrough.io/rewrite': 'audit' });
-    expect(server.requests.at(-1)?.pathname).toBe('/api/v1/namespaces');
+    expect(server.requests.at(-1)?.path).toBe('/api/v1/namespaces');
     // No watch, no streaming list: plain LISTs only.
     expect(
-      server.requests.some(
-        (url) => url.searchParams.has('watch') || url.searchParams.has('sendInitialEvents'),
-      ),
+      server.requests.some((request) => request.query.has('watch') || request.query.has('sendInitialEvents')),
     ).toBe(false);
   });
 
@@ -100,11 +104,19 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
 
   it('turns 410 Gone on a continued list into ListExpiredError, and other errors into a short message', async () => {
     const { lister } = connectCluster({ kubeconfig });
-    server.failures.set('continue=', { code: 410, message: 'The provided continue parameter is too old' });
+    server.failures.push({
+      url: /continue=/,
+      status: 410,
+      message: 'The provided continue parameter is too old',
+    });
     await expect(
       lister.listPods({ namespace: undefined, limit: 2, continueToken: '2' }),
     ).rejects.toBeInstanceOf(ListExpiredError);
-    server.failures.set('/api/v1/pods', { code: 403, message: 'pods is forbidden: User "x" cannot list' });
+    server.failures.push({
+      url: /\/api\/v1\/pods/,
+      status: 403,
+      message: 'pods is forbidden: User "x" cannot list',
+    });
     await expect(
       lister.listPods({ namespace: undefined, limit: 2, continueToken: undefined }),
     ).rejects.toThrow(
@@ -139,7 +151,7 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
       podsToRewrite: 2,
       wouldRewrite: 3,
     });
-    expect(server.requests.filter((url) => url.pathname === '/api/v1/pods')).toHaveLength(3);
+    expect(server.requests.filter((request) => request.path === '/api/v1/pods')).toHaveLength(3);
   });
 
   it('prints the Pods not yet proxied, by workload, in the table', async () => {
@@ -163,8 +175,8 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
     // One LIST for the secret name across namespaces, narrowed by a field selector.
     expect(
       server.requests
-        .filter((url) => url.pathname === '/api/v1/secrets')
-        .map((url) => url.searchParams.get('fieldSelector')),
+        .filter((request) => request.path === '/api/v1/secrets')
+        .map((request) => request.query.get('fieldSelector')),
     ).toEqual(['metadata.name=regcred-harbor']);
 
     const { stdout } = await run(['audit', '--kubeconfig', kubeconfig]);
@@ -180,8 +192,8 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
     expect(one.report.summary.pullSecrets).toEqual([
       { namespace: 'team', name: 'regcred-harbor', exists: true, type: 'kubernetes.io/dockerconfigjson' },
     ]);
-    expect(server.requests.at(-1)?.pathname).toBe('/api/v1/namespaces/team/pods');
-    expect(server.requests.some((url) => url.pathname === '/api/v1/namespaces/team/secrets')).toBe(true);
+    expect(server.requests.at(-1)?.path).toBe('/api/v1/namespaces/team/pods');
+    expect(server.requests.some((request) => request.path === '/api/v1/namespaces/team/secrets')).toBe(true);
   });
 
   it('hides the rows of excluded namespaces unless --all, and says so', async () => {
@@ -200,7 +212,7 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
       'namespace-not-enabled',
       'namespace-not-enabled',
     ]);
-    expect(server.requests.map((url) => url.pathname)).toEqual([
+    expect(server.requests.map((request) => request.path)).toEqual([
       '/api/v1/namespaces/shop',
       '/api/v1/namespaces/shop/pods',
     ]);
@@ -222,7 +234,7 @@ describe('live mode over HTTP (@kubernetes/client-node against a stand-in API se
   });
 
   it('reports a namespace listing it may not do, and exits 1 with the report still printed', async () => {
-    server.failures.set('/api/v1/namespaces?', { code: 403, message: 'namespaces is forbidden' });
+    server.failures.push({ url: /\/api\/v1\/namespaces\?/, status: 403, message: 'namespaces is forbidden' });
     const { status, report, stderr } = await auditJson(['--kubeconfig', kubeconfig]);
     expect(status).toBe(1);
     expect(report.items).toHaveLength(6);

@@ -4,7 +4,7 @@ import { serviceDnsNames } from '../../src/kube/certificate-plan.js';
 import { ConflictError, httpStatusOf, isPermanentApiError } from '../../src/kube/api-errors.js';
 import { kubeCertificateStore } from '../../src/kube/kube-certificate-store.js';
 import { sameCertificates } from '../../src/tls/tls-material.js';
-import { FakeApiServer } from './fake-api-server.js';
+import { FakeApiServer } from '../helpers/fake-api-server.js';
 
 const NS = 'pt-system';
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

@@ -11,7 +11,7 @@ import {
 } from '../../src/server/create-tls-source.js';
 import { defaultCaOutPath } from '../../src/tls/tls-source.js';
 import { describeCertificate } from '../../src/tls/tls-material.js';
-import { FakeApiServer } from '../kube/fake-api-server.js';
+import { FakeApiServer } from '../helpers/fake-api-server.js';
 import { captureLogger } from '../helpers/logger.js';
 import { caWithTwoLeaves, get, serve } from '../tls/helpers.js';
 

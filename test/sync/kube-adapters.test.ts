@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/kube/api-errors.js';
 import { kubeSecretWriter, kubeSyncSources, type SyncSources } from '../../src/sync/kube-adapters.js';
 import { kubeLeaseStore } from '../../src/sync/kube-lease-store.js';
-import { FakeApiServer } from './fake-api-server.js';
+import { FakeApiServer } from '../helpers/fake-api-server.js';
 import { silentLogger } from './fakes.js';
 import { DOCKER_CONFIG, ROTATED_CONFIG } from './fixtures.js';
 
@@ -145,7 +145,7 @@ describe('kubeSyncSources', () => {
   });
 
   it('restarts a collection whose list failed, with backoff, and syncs then', async () => {
-    api.failures.push({ method: 'GET', path: /^\/api\/v1\/secrets$/, status: 500 });
+    api.failures.push({ method: 'GET', url: /^\/api\/v1\/secrets(\?|$)/, status: 500, times: 1 });
     const s = start();
     await until('the restart', () => restarts.length > 0);
     expect(restarts).toEqual(['copies']);
@@ -228,7 +228,7 @@ describe('kubeSecretWriter', () => {
 
   it('passes other API errors on', async () => {
     const writer = kubeSecretWriter(api.kubeConfig());
-    api.failures.push({ method: 'POST', path: /secrets$/, status: 403 });
+    api.failures.push({ method: 'POST', url: /secrets(\?|$)/, status: 403, times: 1 });
     await expect(writer.create(copy('apps'))).rejects.toMatchObject({ code: 403 });
   });
 });

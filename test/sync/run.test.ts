@@ -2,7 +2,7 @@
 // API server: one leader writes, the metrics server answers, and a stopped leader hands over.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSecretSync, type RunningSecretSync } from '../../src/sync/run.js';
-import { FakeApiServer } from './fake-api-server.js';
+import { FakeApiServer } from '../helpers/fake-api-server.js';
 import { silentLogger } from './fakes.js';
 import { DOCKER_CONFIG, ROTATED_CONFIG } from './fixtures.js';
 
