@@ -1,5 +1,5 @@
 /** The one capturing logger for tests: every call kept as `{level, obj, msg}`, in order. */
-import type { Logger } from '../../src/platform/logger.js';
+import type { ScopedLogger } from '../../src/platform/logger.js';
 
 export interface LogEntry {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -7,18 +7,21 @@ export interface LogEntry {
   readonly msg: string;
 }
 
-export interface CapturingLogger extends Logger {
+export interface CapturingLogger extends ScopedLogger {
   readonly entries: LogEntry[];
   /** Everything logged, as one string: for "never logs X" assertions. */
   text(): string;
 }
 
-export function captureLogger(): CapturingLogger {
-  const entries: LogEntry[] = [];
+/** Captures every call; a child's bindings are merged into `obj`, and its lines land in the same list. */
+export function captureLogger(
+  entries: LogEntry[] = [],
+  bindings: Record<string, unknown> = {},
+): CapturingLogger {
   const at =
     (level: LogEntry['level']) =>
     (obj: object, msg: string): void => {
-      entries.push({ level, obj, msg });
+      entries.push({ level, obj: { ...bindings, ...obj }, msg });
     };
   return {
     entries,
@@ -26,6 +29,7 @@ export function captureLogger(): CapturingLogger {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
+    child: (more) => captureLogger(entries, { ...bindings, ...more }),
     text: () => JSON.stringify(entries),
   };
 }

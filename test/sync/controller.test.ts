@@ -8,7 +8,7 @@ import { SecretSyncController } from '../../src/sync/controller.js';
 import type { SecretWriter, SyncSources } from '../../src/sync/kube-adapters.js';
 import { createSyncMetrics, type SyncMetrics } from '../../src/sync/metrics.js';
 import type { SyncInput } from '../../src/sync/plan.js';
-import { capturingLogger } from './fakes.js';
+import { captureLogger, type LogEntry } from '../helpers/logger.js';
 import { ROTATED_CONFIG, copy, foreign, namespace, settings, source } from './fixtures.js';
 
 class MemorySources implements SyncSources {
@@ -86,7 +86,7 @@ interface Setup {
   sources: MemorySources;
   writer: MemoryWriter;
   metrics: SyncMetrics;
-  lines: Array<Record<string, unknown>>;
+  entries: LogEntry[];
   leader: { value: boolean };
 }
 
@@ -94,7 +94,7 @@ function setup(input: Partial<MemorySources['input']> = {}, leaderValue = true):
   const sources = new MemorySources(input);
   const writer = new MemoryWriter(sources);
   const metrics = createSyncMetrics({ defaultMetrics: false });
-  const { logger, lines } = capturingLogger();
+  const logger = captureLogger();
   const leader = { value: leaderValue };
   const controller = new SecretSyncController({
     settings: settings(),
@@ -106,11 +106,11 @@ function setup(input: Partial<MemorySources['input']> = {}, leaderValue = true):
     resyncMs: 60_000,
     backoff: { initialMs: 1_000, maxMs: 8_000, jitter: 0 },
   });
-  return { controller, sources, writer, metrics, lines, leader };
+  return { controller, sources, writer, metrics, entries: logger.entries, leader };
 }
 
-const messages = (lines: Array<Record<string, unknown>>, level: number): unknown[] =>
-  lines.filter((line) => line.level === level).map((line) => line.msg);
+const messages = (entries: LogEntry[], level: LogEntry['level']): string[] =>
+  entries.filter((entry) => entry.level === level).map((entry) => entry.msg);
 
 describe('SecretSyncController.reconcile', () => {
   it('writes the plan as the leader and counts the writes', async () => {
@@ -153,7 +153,7 @@ describe('SecretSyncController.reconcile', () => {
     };
     expect(await s.controller.reconcile()).toMatchObject({ written: 1, interrupted: true });
     expect(s.writer.calls).toEqual(['create a']);
-    expect(messages(s.lines, 40)).toContain('lost the lease; stopped writing');
+    expect(messages(s.entries, 'warn')).toContain('lost the lease; stopped writing');
   });
 
   it('replaces a copy by deleting, then creating it', async () => {
@@ -167,16 +167,16 @@ describe('SecretSyncController.reconcile', () => {
     await s.controller.reconcile();
     await s.controller.reconcile();
     expect(s.writer.calls).toEqual(['create b']);
-    const warnings = s.lines.filter((line) => line.level === 40);
+    const warnings = s.entries.filter((entry) => entry.level === 'warn');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ namespace: 'a', secret: 'regcred-harbor', reason: 'unmanaged' });
-    expect(String(warnings[0]!.msg)).toContain('left untouched');
+    expect(warnings[0]!.obj).toMatchObject({ namespace: 'a', secret: 'regcred-harbor', reason: 'unmanaged' });
+    expect(warnings[0]!.msg).toContain('left untouched');
     expect(await value(s.metrics.registry, 'pullthrough_secret_sync_conflicts')).toBe(1);
 
     s.sources.input.secrets = s.sources.input.secrets.filter((secret) => secret.metadata?.namespace !== 'a');
     await s.controller.reconcile();
     expect(s.writer.calls).toEqual(['create b', 'create a']);
-    expect(messages(s.lines, 30)).toContain('conflict resolved');
+    expect(messages(s.entries, 'info')).toContain('conflict resolved');
     expect(await value(s.metrics.registry, 'pullthrough_secret_sync_conflicts')).toBe(0);
   });
 
@@ -184,11 +184,13 @@ describe('SecretSyncController.reconcile', () => {
     const s = setup({ namespaces: [namespace('a')], source: undefined });
     await s.controller.reconcile();
     await s.controller.reconcile();
-    expect(messages(s.lines, 40)).toEqual(['the source Secret does not exist; copies are left as they are']);
+    expect(messages(s.entries, 'warn')).toEqual([
+      'the source Secret does not exist; copies are left as they are',
+    ]);
     expect(await value(s.metrics.registry, 'pullthrough_secret_sync_source_available')).toBe(0);
     s.sources.input.source = source();
     await s.controller.reconcile();
-    expect(messages(s.lines, 30)).toContain('the source Secret is usable again');
+    expect(messages(s.entries, 'info')).toContain('the source Secret is usable again');
     expect(s.writer.calls).toEqual(['create a']);
   });
 
@@ -318,6 +320,6 @@ describe('SecretSyncController scheduling', () => {
     await vi.advanceTimersByTimeAsync(10);
     await stopping;
     expect(s.writer.calls).toEqual(['create a']);
-    expect(messages(s.lines, 40)).toContain('shutting down; stopped writing');
+    expect(messages(s.entries, 'warn')).toContain('shutting down; stopped writing');
   });
 });

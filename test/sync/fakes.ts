@@ -1,22 +1,14 @@
 // Fakes for the secret sync tests: an in-memory Lease with optimistic concurrency,
 // and a silent logger.
-import { pino, type Logger } from 'pino';
 import { ConflictError } from '../../src/kube/api-errors.js';
+import type { ScopedLogger } from '../../src/platform/logger.js';
 import type { LeaseRecord, ObservedLease } from '../../src/sync/leader-elector.js';
 import type { LeaseStore } from '../../src/sync/leader-election.js';
+import { captureLogger } from '../helpers/logger.js';
 
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
-
-/** Captures log lines as objects. */
-export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino(
-    { level: 'debug' },
-    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
-  );
-  return { logger, lines };
+/** A logger whose lines no test reads. */
+export function silentLogger(): ScopedLogger {
+  return captureLogger();
 }
 
 /** One Lease in memory, shared by several candidates' stores. */

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMINGS, LeaderElector } from '../../src/sync/leader-elector.js';
 import { LeaderElection } from '../../src/sync/leader-election.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { FakeLeaseServer, capturingLogger, silentLogger } from './fakes.js';
+import { captureLogger } from '../helpers/logger.js';
+import { FakeLeaseServer, silentLogger } from './fakes.js';
 
 interface Candidate {
   election: LeaderElection;
@@ -143,7 +144,7 @@ describe('LeaderElection', () => {
   it('logs the holder once when it changes, and a warning when the Lease cannot be read', async () => {
     const clock = new FakeClock();
     const server = new FakeLeaseServer();
-    const { logger, lines } = capturingLogger();
+    const logger = captureLogger();
     let failing = false;
     const make = (id: string, fail?: () => 'error' | undefined): LeaderElection =>
       new LeaderElection({
@@ -160,7 +161,9 @@ describe('LeaderElection', () => {
     await clock.advance(10_000);
     failing = true;
     await clock.advance(2_000);
-    const messages = lines.filter((line) => line.identity === 'b').map((line) => line.msg);
+    const messages = logger.entries
+      .filter((entry) => (entry.obj as { identity?: string }).identity === 'b')
+      .map((entry) => entry.msg);
     expect(messages).toEqual(['the lease is held by another instance', 'cannot read or write the lease']);
   });
 });
