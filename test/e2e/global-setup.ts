@@ -22,6 +22,10 @@ const DOWN_TIMEOUT_MS = 2 * 60_000;
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const env: NodeJS.ProcessEnv = { ...process.env, E2E_DIR: e2eDir(), E2E_OWNER_PID: String(process.pid) };
+  // The node scenarios skip without a node; in CI that would pass while proving nothing.
+  if (process.env.CI === 'true' && process.env.E2E_NODE === '0') {
+    throw new Error('CI=true with E2E_NODE=0: CI runs the node scenarios; unset E2E_NODE');
+  }
   if (process.env.E2E_REUSE === '1') {
     await run(clusterSh, ['status'], { env, timeoutMs: 60_000 }).catch((err: Error) => {
       throw new Error(`E2E_REUSE=1 but the cluster in ${e2eDir()} is not healthy:\n${err.message}`);
@@ -36,6 +40,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (process.env.E2E_NODE !== '0') {
     const { stdout } = await run(e2eImageSh, [], { env, timeoutMs: IMAGE_TIMEOUT_MS, stderr: 'inherit' });
     env.E2E_PULLTHROUGH_IMAGE_ARCHIVE = stdout.trim().split('\n').pop();
+    // Without it the chart scenarios would skip instead of failing.
+    if (!env.E2E_PULLTHROUGH_IMAGE_ARCHIVE) throw new Error('hack/e2e-image.sh printed no archive path');
   }
   const t2 = Date.now();
   await run(clusterSh, ['up'], { env, timeoutMs: UP_TIMEOUT_MS, stderr: 'inherit' });
