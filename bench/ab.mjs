@@ -56,14 +56,26 @@ const tls = await makeCertificates(tlsDir);
 const startup = { A: [], B: [] };
 for (let i = 0; i < Number(values.startup); i += 1) {
   for (const key of i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
-    const server = await startServer('pullthrough', { plan, tls, nodeFlags, bin: bins[key] });
+    const server = await startServer(bins[key] === 'floor' ? 'floor' : 'pullthrough', {
+      plan,
+      tls,
+      nodeFlags,
+      bin: bins[key],
+      bodyLimit: 3 * 1024 * 1024,
+    });
     startup[key].push(server.startupCpuMs);
     await server.stop();
   }
 }
 
 const servers = {
-  A: await startServer('pullthrough', { plan, tls, nodeFlags, bin: bins.A }),
+  A: await startServer(bins.A === 'floor' ? 'floor' : 'pullthrough', {
+    plan,
+    tls,
+    nodeFlags,
+    bin: bins.A,
+    bodyLimit: 3 * 1024 * 1024,
+  }),
   B: await startServer('pullthrough', { plan, tls, nodeFlags, bin: bins.B }),
 };
 const runs = { A: [], B: [] };
