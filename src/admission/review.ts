@@ -46,34 +46,55 @@ export interface AdmissionReviewResponse {
   response: AdmissionResponse;
 }
 
+type Check = (value: unknown) => boolean;
+const isString: Check = (value) => typeof value === 'string';
+const isObject: Check = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The optional fields of `request` pullthrough reads, with the JSON type each must have. */
+const REQUEST_FIELDS: readonly (readonly [string, string, Check])[] = [
+  ['kind', 'object', isObject],
+  ['subResource', 'string', isString],
+  ['name', 'string', isString],
+  ['namespace', 'string', isString],
+  ['operation', 'string', isString],
+  ['dryRun', 'boolean', (value) => typeof value === 'boolean'],
+];
+const KIND_FIELDS = ['group', 'version', 'kind'] as const;
+
 /**
- * Checked by fastify before the handler runs. `additionalProperties` stays open: future API
- * server fields must not turn into rejected reviews.
+ * Why `body` is not an AdmissionReview pullthrough can answer, worded like a JSON Schema error
+ * (`body/request must have required property 'uid'`), or undefined when it is one. The envelope
+ * only: the Pod inside is the API server's and is read defensively. Unknown fields are allowed,
+ * so future API server fields never turn into rejected reviews, and nothing is coerced.
+ * Checked in code rather than by a schema compiler: eight fields do not need one at start-up.
  */
-export const admissionReviewSchema = {
-  type: 'object',
-  required: ['apiVersion', 'kind', 'request'],
-  properties: {
-    apiVersion: { type: 'string', const: ADMISSION_API_VERSION },
-    kind: { type: 'string', const: 'AdmissionReview' },
-    request: {
-      type: 'object',
-      required: ['uid'],
-      properties: {
-        uid: { type: 'string', minLength: 1 },
-        kind: {
-          type: 'object',
-          properties: { group: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' } },
-        },
-        subResource: { type: 'string' },
-        name: { type: 'string' },
-        namespace: { type: 'string' },
-        operation: { type: 'string' },
-        dryRun: { type: 'boolean' },
-      },
-    },
-  },
-} as const;
+export function admissionReviewProblem(body: unknown): string | undefined {
+  if (!isObject(body)) return 'body must be object';
+  const review = body as Record<string, unknown>;
+  for (const field of ['apiVersion', 'kind', 'request']) {
+    if (!(field in review)) return `body must have required property '${field}'`;
+  }
+  if (review.apiVersion !== ADMISSION_API_VERSION) {
+    return `body/apiVersion must be equal to ${ADMISSION_API_VERSION}`;
+  }
+  if (review.kind !== 'AdmissionReview') return 'body/kind must be equal to AdmissionReview';
+  if (!isObject(review.request)) return 'body/request must be object';
+  return requestProblem(review.request as Record<string, unknown>);
+}
+
+function requestProblem(request: Record<string, unknown>): string | undefined {
+  if (!('uid' in request)) return "body/request must have required property 'uid'";
+  if (typeof request.uid !== 'string') return 'body/request/uid must be string';
+  if (request.uid === '') return 'body/request/uid must NOT have fewer than 1 characters';
+  for (const [field, type, check] of REQUEST_FIELDS) {
+    if (request[field] !== undefined && !check(request[field]))
+      return `body/request/${field} must be ${type}`;
+  }
+  if (request.kind === undefined) return undefined;
+  const kind = request.kind as Record<string, unknown>;
+  const notString = KIND_FIELDS.find((field) => kind[field] !== undefined && typeof kind[field] !== 'string');
+  return notString === undefined ? undefined : `body/request/kind/${notString} must be string`;
+}
 
 /** The API server may truncate warnings past 256 characters (it asks for 120); cut them ourselves, readably. */
 const MAX_WARNING_LENGTH = 256;
