@@ -3,7 +3,7 @@
  * registries that have rules (anything else is `other`) and the configured proxy targets; never a
  * per-image or per-Pod label.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
 import { REWRITE_REASONS, targetsOf, type RewriteRule } from '../core/rewrite.js';
 import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
@@ -37,15 +37,51 @@ export interface MetricsOptions {
   readonly rules?: readonly RewriteRule[];
 }
 
+/**
+ * Increments made on the request path and handed to a prom-client counter when it is scraped: per
+ * review, one Map update per series touched instead of prom-client's hash of the label object on
+ * every `inc`. Entries stay (zeroed) after a flush, so the steady state allocates nothing; the map
+ * is as bounded as the counter's label space.
+ */
+class DeferredIncrements<L extends string> {
+  private readonly pending = new Map<string, { readonly labels: LabelValues<L>; count: number }>();
+
+  /** Adds to the series `key` names (a string built from its label values); false if it is new. */
+  add(key: string, count: number): boolean {
+    const entry = this.pending.get(key);
+    if (entry === undefined) return false;
+    entry.count += count;
+    return true;
+  }
+
+  /** The first increment of a series: its labels are built once, here, not on every review. */
+  start(key: string, labels: LabelValues<L>, count: number): void {
+    this.pending.set(key, { labels, count });
+  }
+
+  flushInto(counter: Counter<L>): void {
+    for (const entry of this.pending.values()) {
+      if (entry.count === 0) continue;
+      counter.inc(entry.labels, entry.count);
+      entry.count = 0;
+    }
+  }
+}
+
 /** A fresh registry per app, so several apps (tests, the bench) never share counters. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   registerProcessMetrics(registry, options);
+  const pendingRequests = new DeferredIncrements<'endpoint' | 'result'>();
+  const pendingImages = new DeferredIncrements<'endpoint' | 'reason' | 'registry' | 'proxy'>();
   const requests = new Counter({
     name: 'pullthrough_admission_requests_total',
     help: 'Admission reviews by endpoint and result (patched, unchanged, audited, skipped, ignored, bad_request, error).',
     labelNames: ['endpoint', 'result'] as const,
     registers: [registry],
+    collect() {
+      pendingRequests.flushInto(this);
+    },
   });
   const duration = new Histogram({
     name: 'pullthrough_admission_duration_seconds',
@@ -59,6 +95,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Image fields decided, by endpoint, decision reason, upstream registry (registries without a rule are "other") and the proxy target the image went to ("" when none).',
     labelNames: ['endpoint', 'reason', 'registry', 'proxy'] as const,
     registers: [registry],
+    collect() {
+      pendingImages.flushInto(this);
+    },
   });
   const reloads = new Counter({
     name: 'pullthrough_config_reloads_total',
@@ -97,24 +136,21 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     observeReview(endpoint, summary, seconds, knownRegistries) {
-      requests.inc({ endpoint, result: summary.outcome });
+      const result = summary.outcome;
+      const requestKey = `${endpoint} ${result}`;
+      if (!pendingRequests.add(requestKey, 1)) pendingRequests.start(requestKey, { endpoint, result }, 1);
       duration.observe({ endpoint }, seconds);
-      // One increment per (reason, registry, proxy) rather than per image: a 50-container Pod is one or two.
-      // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
-      const tally = new Map<string, { reason: string; registry: string; proxy: string; count: number }>();
       for (const { decision } of summary.images) {
+        // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
         const registry =
           decision.registry !== undefined && knownRegistries.has(decision.registry)
             ? decision.registry
             : 'other';
         const proxy = decision.proxy ?? '';
-        const key = `${decision.reason} ${registry} ${proxy}`;
-        const entry = tally.get(key);
-        if (entry === undefined) tally.set(key, { reason: decision.reason, registry, proxy, count: 1 });
-        else entry.count += 1;
+        const { reason } = decision;
+        const key = `${endpoint} ${reason} ${registry} ${proxy}`;
+        if (!pendingImages.add(key, 1)) pendingImages.start(key, { endpoint, reason, registry, proxy }, 1);
       }
-      for (const { reason, registry, proxy, count } of tally.values())
-        images.inc({ endpoint, reason, registry, proxy }, count);
     },
     observeFailure(endpoint, result) {
       requests.inc({ endpoint, result });

@@ -121,4 +121,57 @@ describe('metrics as Prometheus users expect', () => {
     expect(sample(text, 'pullthrough_admission_duration_seconds_count{endpoint="mutate"}')).toBe(1);
     await fresh.app.close();
   });
+
+  it('counts every review exactly once across scrapes (increments are handed over when scraped)', async () => {
+    const fresh = testApp();
+    const review = (uid: string, image: string) => ({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid,
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        operation: 'CREATE',
+        namespace: 'a',
+        object: {
+          metadata: {},
+          spec: {
+            containers: [
+              { name: 'a', image },
+              { name: 'b', image: 'quay.io/x/y:1' },
+            ],
+          },
+        },
+      },
+    });
+    const send = async (count: number, endpoint: string) => {
+      for (let i = 0; i < count; i += 1) {
+        const reply = await fresh.app.inject({
+          method: 'POST',
+          url: `/${endpoint}`,
+          payload: review(`u${i}`, 'httpd'),
+        });
+        expect(reply.statusCode).toBe(200);
+      }
+    };
+    const scrape = async () => (await fresh.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const patched = 'pullthrough_admission_requests_total{endpoint="mutate",result="patched"}';
+    const audited = 'pullthrough_admission_requests_total{endpoint="audit",result="audited"}';
+    const rewritten =
+      'pullthrough_images_total{endpoint="mutate",reason="rewritten",registry="docker.io",proxy="harbor.ingress.local/proxy_cache"}';
+    const other = 'pullthrough_images_total{endpoint="mutate",reason="no-rule",registry="other",proxy=""}';
+
+    await send(3, 'mutate');
+    let text = await scrape();
+    expect([sample(text, patched), sample(text, rewritten), sample(text, other)]).toEqual([3, 3, 3]);
+    // A second scrape with nothing new in between changes nothing.
+    text = await scrape();
+    expect([sample(text, patched), sample(text, rewritten), sample(text, other)]).toEqual([3, 3, 3]);
+    await send(2, 'mutate');
+    await send(4, 'audit');
+    text = await scrape();
+    expect([sample(text, patched), sample(text, rewritten), sample(text, other)]).toEqual([5, 5, 5]);
+    expect(sample(text, audited)).toBe(4);
+    expect(sample(text, 'pullthrough_admission_duration_seconds_count{endpoint="mutate"}')).toBe(5);
+    await fresh.app.close();
+  });
 });
