@@ -4,10 +4,11 @@
  * format itself is the JSON Schema in `schema.ts`; this module adds what a schema cannot say.
  * Parsing is pure; reading the file lives in `load.ts`.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { DOCKER_HUB, LEGACY_DOCKER_HUB, MAX_REPOSITORY_PATH_LENGTH } from '../core/image-ref.js';
 import { lowercaseHost, targetsOf, type RewritePolicy, type RewriteRule } from '../core/rewrite.js';
+import { validate as generatedValidator } from './config-validator.generated.js';
 import { CONFIG_SCHEMA, type SchemaNode } from './schema.js';
 
 import type { OwnerExclusion } from '../core/mutate-pod.js';
@@ -155,20 +156,14 @@ export function rewritePolicyOf(config: Config): RewritePolicy {
 // Validation: the JSON Schema (`schema.ts`) through ajv, every error by path in words an operator
 // reads, then a small semantic pass for what a schema cannot say.
 
-let compiled: ValidateFunction | undefined;
+/** What ajv's validators are to their callers: a verdict, and the errors of the last call. */
+type DocumentValidator = ((document: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /**
- * The schema's validator, compiled on first use (tens of milliseconds): the CLI without a
- * configuration file never pays for it.
+ * The schema's validator, generated ahead of time (`npm run generate:config`, options in
+ * `reference.ts`): loading ajv and compiling the schema cost tens of milliseconds on every start.
  */
-function documentValidator(): ValidateFunction {
-  if (compiled !== undefined) return compiled;
-  // strictRequired off: the oneOf branches name properties declared beside them, not inside them.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
-  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-  compiled = ajv.compile(CONFIG_SCHEMA);
-  return compiled;
-}
+const validateDocument = generatedValidator as unknown as DocumentValidator;
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -648,8 +643,7 @@ function semanticPass(raw: RawConfig, schema: readonly ConfigIssue[]): [ConfigRu
  * the schema's, and the semantic pass's over every part the schema accepted, in document order.
  */
 export function validateConfig(document: unknown, source: string): Config {
-  const validate = documentValidator();
-  const schema = validate(document) ? [] : schemaIssues(validate.errors ?? []);
+  const schema = validateDocument(document) ? [] : schemaIssues(validateDocument.errors ?? []);
   if (!isRecord(document)) throw new ConfigError(source, schema);
   const raw = document as RawConfig;
   const [rules, semantic] = semanticPass(raw, schema);

@@ -1,8 +1,13 @@
 /**
  * What is generated from the configuration schema: the Helm chart's `config` subtree of
- * `values.schema.json` and the reference table of `docs/configuration.md`. Pure; a test compares
- * both with the files in the repository and rewrites them on `npm run generate:config`.
+ * `values.schema.json`, the reference table of `docs/configuration.md` and the server's validator
+ * (`config-validator.generated.ts`). Pure; a test compares each with the file in the repository and
+ * rewrites it on `npm run generate:config`. Development only: the server never imports this module
+ * (nor, through it, ajv's compiler).
  */
+import { createRequire } from 'node:module';
+import { Ajv, type ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { CONFIG_SCHEMA, type SchemaNode } from './schema.js';
 
 /** Our own annotations, which Helm has no use for. */
@@ -98,4 +103,66 @@ export function configReferenceTable(): string {
     '',
     REFERENCE_END,
   ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The validator: ajv's code for the schema, generated here instead of at every start (loading ajv
+// and compiling the schema cost tens of milliseconds of CPU per process).
+
+/** ajv as the server validates: every error, with the schema node and value the messages read. */
+function configAjv(standalone: boolean): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    // strictRequired off: the oneOf branches name properties declared beside them, not inside them.
+    strictRequired: false,
+    // Source kept for standaloneCode; one statement a line, so a schema change reads as a diff.
+    ...(standalone ? { code: { source: true, esm: true, lines: true } } : {}),
+  });
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  return ajv;
+}
+
+/** The schema compiled at run time, as the server did before the validator was generated (for tests). */
+export function compiledConfigValidator(): ValidateFunction {
+  return configAjv(false).compile(CONFIG_SCHEMA);
+}
+
+/**
+ * ajv's runtime helpers that standalone code `require()`s, and that are self-contained functions:
+ * written into the module instead, so it imports nothing (no CommonJS `require` in an ES module, and
+ * no default-import interop, which Node, esbuild and vitest resolve differently).
+ */
+const INLINED_HELPERS: ReadonlySet<string> = new Set(['ajv/dist/runtime/ucs2length']);
+
+const HELPER_REQUIRE = /require\("([^"]+)"\)\.default/g;
+
+function inlineHelpers(code: string): string {
+  const requireHelper = createRequire(import.meta.url);
+  const inlined = code.replace(HELPER_REQUIRE, (call, helper: string) => {
+    if (!INLINED_HELPERS.has(helper)) {
+      throw new Error(
+        `the validator needs ${helper}: check that it is self-contained, then add it to INLINED_HELPERS`,
+      );
+    }
+    const { default: helperFunction } = requireHelper(helper) as { default: unknown };
+    if (typeof helperFunction !== 'function') throw new Error(`${call} is not a function`);
+    return `(${helperFunction.toString()})`;
+  });
+  if (inlined.includes('require(')) throw new Error('the validator still requires a module');
+  return inlined;
+}
+
+const VALIDATOR_HEADER = [
+  '// @ts-nocheck',
+  '// ajv standalone code for CONFIG_SCHEMA (src/config/schema.ts), written by npm run generate:config',
+  '// (test/config/generated.test.ts fails when it drifts from the schema or the installed ajv). Do not edit.',
+].join('\n');
+
+/** The ES module `config-validator.generated.ts`: `export const validate`, ajv's validator for the schema. */
+export function configValidatorModule(): string {
+  const ajv = configAjv(true);
+  const code = standaloneCode.default(ajv, ajv.compile(CONFIG_SCHEMA));
+  return `${VALIDATOR_HEADER}\n${inlineHelpers(code)}\n`;
 }

@@ -1,9 +1,9 @@
 /**
  * The configuration file format, written once as JSON Schema (draft-07, which both ajv and Helm's
- * validator read). The server validates with it (`config.ts`), the chart's `values.schema.json`
- * embeds it as its `config` subtree, and `docs/configuration.md` is generated from it
- * (`npm run generate:config`; a test fails when either drifts). Adding a rule option means adding
- * it here and using it in the rewrite engine.
+ * validator read). The server validates with it (`config.ts`, through the validator generated from
+ * it), the chart's `values.schema.json` embeds it as its `config` subtree, and
+ * `docs/configuration.md` is generated from it (`npm run generate:config`; a test fails when any of
+ * the three drifts). Adding a rule option means adding it here and using it in the rewrite engine.
  *
  * `errorMessage` is our own annotation (ajv is told about it; JSON Schema validators ignore unknown
  * keywords): the reason given when a `pattern` fails, after the quoted value. `default` values are

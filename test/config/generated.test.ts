@@ -1,6 +1,6 @@
 /**
- * The chart's `config` schema and the configuration reference are generated from the one schema;
- * this fails when they drift, and rewrites them with PULLTHROUGH_WRITE_GENERATED=1
+ * The chart's `config` schema, the configuration reference and the server's validator are generated
+ * from the one schema; this fails when they drift, and rewrites them with PULLTHROUGH_WRITE_GENERATED=1
  * (`npm run generate:config`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,11 +10,13 @@ import {
   REFERENCE_END,
   chartConfigSchema,
   configReferenceTable,
+  configValidatorModule,
 } from '../../src/config/reference.js';
 
 const write = process.env.PULLTHROUGH_WRITE_GENERATED === '1';
 const CHART_SCHEMA = 'charts/pullthrough/values.schema.json';
 const REFERENCE = 'docs/configuration.md';
+const VALIDATOR = 'src/config/config-validator.generated.ts';
 
 function checkOrWrite(path: string, expected: string): void {
   const current = readFileSync(path, 'utf8');
@@ -39,5 +41,9 @@ describe('generated from src/config/schema.ts', () => {
       REFERENCE,
       text.slice(0, start) + configReferenceTable() + text.slice(end + REFERENCE_END.length),
     );
+  });
+
+  it('the server validates with ajv standalone code for the schema', () => {
+    checkOrWrite(VALIDATOR, configValidatorModule());
   });
 });
