@@ -7,6 +7,11 @@
  *   node esbuild.config.mjs        (run by `npm run build`)
  */
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+// Chunk names carry content hashes: without this, every build would leave the last one's chunks
+// behind, and the image would ship them.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/bin.js'],
