@@ -167,7 +167,7 @@ tables. Nothing here is edited by hand.
 | \`BENCH_SOAK_MAX_SECONDS\` | 1800 | the soak stops here even if the count is not reached (the target is then reported missed) |
 | \`BENCH_STARTUP_RUNS\` | 5 (3) | cold starts measured per server |
 | \`BENCH_NODE_FLAGS\` | none | extra Node flags, given to both Node servers alike, after the image's own (the Dockerfile's ENTRYPOINT) |
-| \`BENCH_EXTRA_NODE\` | none | another Node binary (the image's Node 24): start-up is measured with it too |
+| \`BENCH_EXTRA_NODE\` | the image's Node 24 if \`hack/node24.sh\` installed it | another Node binary: start-up is measured with it too |
 | \`BENCH_PIN\` | 1 | \`0\`: no CPU pinning |
 | \`BENCH_CACHE_DIR\` | \`~/.cache/pullthrough-bench\` | where the peer's binary is built once and kept |
 

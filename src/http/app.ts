@@ -15,6 +15,7 @@ import {
   createReviewHandler,
   type Endpoint,
   type ImageVerification,
+  type ReviewResult,
   type ReviewSummary,
 } from '../admission/handle-review.js';
 import type { AdmissionRuntime } from '../admission/runtime.js';
@@ -249,26 +250,37 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   const admissionLog = deps.logger?.child({}, { redact: [] });
 
   const handleReview = createReviewHandler(deps.verifyImages);
-  const admission =
-    (endpoint: Endpoint) =>
-    async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> => {
-      const problem = admissionReviewProblem(request.body);
-      if (problem !== undefined) throw new RejectedRequest(ERRORS.BAD_REVIEW, problem);
-      const started = process.hrtime.bigint();
-      const runtime = deps.runtime();
-      const decided = handleReview(
-        request.body as AdmissionReview,
-        endpoint,
-        runtime,
-        deps.rewriteOptions?.(),
-      );
-      // Only a review whose references are being verified waits; the rest skip a microtask turn.
-      const { response, summary } = decided instanceof Promise ? await decided : decided;
+  const admission = (endpoint: Endpoint) => {
+    const answer = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      { response, summary }: ReviewResult,
+      runtime: AdmissionRuntime,
+      started: bigint,
+    ): FastifyReply => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.observeReview(endpoint, summary, seconds, runtime.registries);
       logSummary(admissionLog ?? request.log, endpoint, summary, seconds);
       return reply.send(response);
     };
+    // Not an async function: only a review whose references are being verified waits, and the rest
+    // are answered in the same turn, without a promise for fastify to settle.
+    return (
+      request: FastifyRequest<{ Body: unknown }>,
+      reply: FastifyReply,
+    ): FastifyReply | Promise<FastifyReply> => {
+      const problem = admissionReviewProblem(request.body);
+      if (problem !== undefined) throw new RejectedRequest(ERRORS.BAD_REVIEW, problem);
+      const started = process.hrtime.bigint();
+      const runtime = deps.runtime();
+      const review = request.body as AdmissionReview;
+      const decided = handleReview(review, endpoint, runtime, deps.rewriteOptions?.());
+      if (decided instanceof Promise) {
+        return decided.then((result) => answer(request, reply, result, runtime, started));
+      }
+      return answer(request, reply, decided, runtime, started);
+    };
+  };
   for (const endpoint of ['mutate', 'audit'] as const) {
     app.post(`/${endpoint}`, admission(endpoint));
   }
