@@ -248,6 +248,8 @@ describe('probes, metrics and logs', () => {
       counts: { rewritten: 1 },
       latencyMs: expect.any(Number),
     });
+    // And nothing else: the route answers synchronously, and fastify must not see a second send.
+    expect(fresh.logs().filter((line) => line.msg !== 'admission')).toEqual([]);
     await fresh.app.close();
   });
 
