@@ -173,8 +173,8 @@ tables. Nothing here is edited by hand.
 
 ## Method
 
-- **Servers.** pullthrough is the production build, \`node dist/bin.js serve --log-level info\` on
-  127.0.0.1 with the embedded default configuration; its per-admission log line is written as in
+- **Servers.** pullthrough is the bundle the image runs, \`node <the ENTRYPOINT's flags>
+  dist/bundle/bin.mjs serve --log-level info\` on 127.0.0.1 with the embedded default configuration; its per-admission log line is written as in
   production, to \`/dev/null\`. The floor (\`bench/floor-server.mjs\`) is fastify over HTTPS with the
   same body limit and fastify's default JSON parser, answering \`{apiVersion, kind, response: {uid,
   allowed: true}}\`; no schema, logging or metrics. The peer (\`--peers\`, \`bench/peers.mjs\`) is HCW
@@ -182,7 +182,9 @@ tables. Nothing here is edited by hand.
   HCW has no listen-address setting, so the build adds \`Host: "127.0.0.1"\` to its webhook server's
   options and changes nothing else; it logs each rewrite to stderr, which goes to a file. Every server
   loads the same certificate files (ECDSA P-256, TLS 1.3) and is pinned with \`taskset\` to the same
-  CPU; the load generator (autocannon, in the bench process) is pinned to the other.
+  CPU; the load generator (autocannon, in the bench process) is pinned to the other. Node servers run
+  on the bench's Node; the main payloads are run again with floor and pullthrough on the image's Node
+  (\`BENCH_EXTRA_NODE\`, by default the Node 24 \`hack/node24.sh\` installs), the runtime users run.
 - **Load.** autocannon over keep-alive HTTPS, pipelining 1. Per payload: a warm-up per server, then
   rounds in which each server runs once, in rotating order. A run sends a fixed number of reviews
   (about one run's duration worth, from the warm-up's rate), so every review is answered and CPU per

@@ -193,6 +193,12 @@ export function heapTable(spaces) {
 export function markdown(results) {
   const parts = [];
   if (results.main?.length) parts.push('### Payloads\n', mainTable(results.main));
+  if (results.mainOnImageNode?.cells.length) {
+    parts.push(
+      `\n### Payloads on the image's Node ${results.mainOnImageNode.node} (floor and pullthrough)\n`,
+      mainTable(results.mainOnImageNode.cells),
+    );
+  }
   if (results.main?.some((cell) => cell.hcw !== undefined)) {
     parts.push('\n### Side by side with the peer\n', peerTable(results.main));
     parts.push(

@@ -226,9 +226,9 @@ function assertClean(run, what) {
   }
 }
 
-/** The servers that take a payload: the peer has no audit endpoint. */
+/** The servers of `servers` that take a payload: the peer has no audit endpoint. */
 const kindsFor = (servers, payload) =>
-  KINDS.filter((kind) => servers[kind].route(payload.path) !== undefined);
+  KINDS.filter((kind) => servers[kind]?.route(payload.path) !== undefined);
 
 /**
  * One request per payload to each server: every answer must be an allowed review with the right
@@ -372,6 +372,25 @@ async function compare(servers, payload, connections) {
       ` [other cpu ${cell.pullthrough.otherCpu} steal ${cell.pullthrough.steal}]`,
   );
   return cell;
+}
+
+/**
+ * The main payloads again, floor and pullthrough both on the image's Node (BENCH_EXTRA_NODE): the
+ * runtime users run, whose compiler and GC differ from the bench's Node. The peer is not Node.
+ */
+async function onImageNode(payloads) {
+  const node = settings.extraNode;
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  log(`payloads on the image's Node ${version}`);
+  const servers = {
+    floor: await start('floor', { node }),
+    pullthrough: await start('pullthrough', { node }),
+  };
+  const cells = [];
+  for (const payload of payloads) cells.push(await compare(servers, payload, settings.connections));
+  for (const server of Object.values(servers)) await stop(server);
+  await sleep(200);
+  return { node: version, cells };
 }
 
 function startupSummary(runs) {
@@ -608,6 +627,20 @@ function targets(results) {
       met: worst.ratio.throughput >= 0.75,
     });
   }
+  const image = results.mainOnImageNode;
+  const imageTypical = image?.cells.find((cell) => cell.name === 'pod-3');
+  if (imageTypical) {
+    const worst = image.cells.reduce((a, b) => (b.ratio.throughput < a.ratio.throughput ? b : a));
+    const cpu = 1 / imageTypical.ratio.cpu;
+    list.push({
+      id: 'image-node-ratio',
+      text: `same three on the image's Node ${image.node}: typical Pod by throughput and by CPU; the lowest payload`,
+      value: imageTypical.ratio.throughput,
+      measured: `${imageTypical.ratio.throughput.toFixed(2)}; ${cpu.toFixed(2)} by CPU; lowest ${worst.ratio.throughput.toFixed(2)} (${worst.name})`,
+      limit: '≥ 0.85; ≥ 0.85; ≥ 0.75',
+      met: imageTypical.ratio.throughput >= 0.85 && cpu >= 0.85 && worst.ratio.throughput >= 0.75,
+    });
+  }
   const one = main.find((cell) => cell.name === 'pod-1');
   const fifty = main.find((cell) => cell.name === 'pod-50');
   if (one && fifty) {
@@ -753,6 +786,9 @@ try {
     }
     for (const server of Object.values(servers)) await stop(server);
     await sleep(200);
+    if (phases.has('main') && settings.extraNode !== undefined) {
+      results.mainOnImageNode = await onImageNode(main);
+    }
   }
   if (phases.has('soak')) results.soak = await soak();
 } finally {
