@@ -175,8 +175,8 @@ export function startupTable(startup) {
 function soakText(s) {
   return (
     `${thousands(s.reviews)} reviews in ${fixed(s.seconds)} s (${thousands(s.rps)} req/s, ${s.errors} errors); ` +
-    `RSS ${fixed(s.rssIdleStartMB, 1)} MB idle before, ${fixed(s.rssStartMB, 1)} MB after warm-up, ${fixed(s.rssQ2MB, 1)} MB in the second quarter, ` +
-    `${fixed(s.rssEndMB, 1)} MB at the end (growth ${fixed(s.rssGrowthMB, 1)} MB), ${fixed(s.rssIdleAfterMB, 1)} MB after 10 s idle; ` +
+    `RSS ${fixed(s.rssIdleStartMB, 1)} MB idle before, ${fixed(s.rssStartMB, 1)} MB after warm-up, troughs ${fixed(s.rssQ2MB, 1)} MB in the second quarter and ` +
+    `${fixed(s.rssEndMB, 1)} MB in the last (growth ${fixed(s.rssGrowthMB, 1)} MB), ${fixed(s.rssIdleAfterMB, 1)} MB after 10 s idle; ` +
     `peak ${fixed(s.peakRssMB, 1)} MB; heap used ${fixed(s.heapQ2MB, 1)} → ${fixed(s.heapEndMB, 1)} MB.` +
     (s.heapSpaces ? `\n\n${heapTable(s.heapSpaces)}` : '')
   );

@@ -480,8 +480,11 @@ async function heapSpacesMB(server) {
 /**
  * BENCH_SOAK_REVIEWS (default 1,000,000) reviews against a fresh server: typical Pods, each with its
  * own uid and one never-seen image tag, one in eight on /audit. RSS is sampled every second and the
- * heap every five; growth is the end against the second quarter (after warm-up and the first full
- * GC cycles). Then the server idles for 10 s and its RSS is read again: the steady state.
+ * heap every five; growth is the last quarter against the second (after warm-up and the first full
+ * GC cycles), each by its troughs: RSS saws up and down by 10–15 MB as the old generation fills and is
+ * collected, so a median over a short window says more about where the saw stood than about what is
+ * kept; the lows are what the process holds after collecting, and rise only if something is kept.
+ * Then the server idles for 10 s and its RSS is read again: the steady state.
  */
 async function soak() {
   const server = await start('pullthrough');
@@ -552,9 +555,14 @@ async function soak() {
   const total = run.requests;
   const within = (from, to) => samples.filter((s) => s.reviews >= from * total && s.reviews <= to * total);
   const q2 = within(0.25, 0.5);
-  const end = within(0.9, 1);
-  const rssQ2MB = median(q2.map((s) => s.rssMB));
-  const rssEndMB = median(end.map((s) => s.rssMB));
+  const end = within(0.75, 1);
+  // The troughs: the 10th percentile of each quarter's once-a-second samples.
+  const low = (list) => {
+    const sorted = list.map((s) => s.rssMB).sort((a, b) => a - b);
+    return sorted[Math.floor(0.1 * (sorted.length - 1))];
+  };
+  const rssQ2MB = low(q2);
+  const rssEndMB = low(end);
   const heapOf = (list) => median(list.map((s) => s.heapMB).filter((v) => v !== null));
   const result = {
     reviews: total,
@@ -575,7 +583,7 @@ async function soak() {
     samples: thin(samples),
   };
   log(
-    `soak: ${total} reviews in ${result.seconds} s, rss q2 ${result.rssQ2MB} MB → end ${result.rssEndMB} MB (growth ${result.rssGrowthMB} MB), peak ${result.peakRssMB} MB, idle after ${result.rssIdleAfterMB} MB`,
+    `soak: ${total} reviews in ${result.seconds} s, rss troughs q2 ${result.rssQ2MB} MB → q4 ${result.rssEndMB} MB (growth ${result.rssGrowthMB} MB), peak ${result.peakRssMB} MB, idle after ${result.rssIdleAfterMB} MB`,
   );
   return result;
 }
@@ -674,7 +682,7 @@ function targets(results) {
     const allowed = Math.max(4, s.rssQ2MB * 0.05);
     list.push({
       id: 'soak',
-      text: `RSS growth over ${s.reviews.toLocaleString('en-US')} reviews (end vs second quarter)`,
+      text: `RSS growth over ${s.reviews.toLocaleString('en-US')} reviews (troughs of the last quarter vs the second)`,
       value: s.rssGrowthMB,
       measured: `${s.rssGrowthMB >= 0 ? '+' : ''}${s.rssGrowthMB.toFixed(1)} MB (${s.rssQ2MB} → ${s.rssEndMB} MB)`,
       limit: `no growth (≤ ${allowed.toFixed(1)} MB noise)`,
@@ -688,7 +696,7 @@ function targets(results) {
         id: 'steady-rss',
         text: "steady state: RSS idle after the soak, against the chart's default memory request",
         value: steady,
-        measured: `${steady.toFixed(1)} MiB (under load: ${s.rssEndMB} MiB)`,
+        measured: `${steady.toFixed(1)} MiB (under load, troughs: ${s.rssEndMB} MiB; peak ${s.peakRssMB} MiB)`,
         limit: `≤ ${request} MiB`,
         met: steady <= request,
       });
