@@ -6,6 +6,8 @@
  *
  *   node bench/ab.mjs --b ../scratch/dist/bin.js [--a dist/bin.js] [--payload pod-3]
  *                     [--rounds 12] [--reviews 1500] [--connections 10] [--startup 3]
+ *
+ * Either side may be `floor` (bench/floor-server.mjs) instead of a build.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,31 +54,29 @@ const bins = { A: values.a, B: values.b };
 const nodeFlags = imageNodeFlags();
 const tlsDir = mkdtempSync(join(tmpdir(), 'pullthrough-ab-'));
 const tls = await makeCertificates(tlsDir);
+// The floor gets pullthrough's body limit, as in run.mjs.
+const { DEFAULT_BODY_LIMIT } = await import('../dist/http/app.js');
+const startSide = (key) =>
+  startServer(bins[key] === 'floor' ? 'floor' : 'pullthrough', {
+    plan,
+    tls,
+    nodeFlags,
+    bin: bins[key],
+    bodyLimit: DEFAULT_BODY_LIMIT,
+  });
 
 const startup = { A: [], B: [] };
 for (let i = 0; i < Number(values.startup); i += 1) {
   for (const key of i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
-    const server = await startServer(bins[key] === 'floor' ? 'floor' : 'pullthrough', {
-      plan,
-      tls,
-      nodeFlags,
-      bin: bins[key],
-      bodyLimit: 3 * 1024 * 1024,
-    });
+    const server = await startSide(key);
     startup[key].push(server.startupCpuMs);
     await server.stop();
   }
 }
 
 const servers = {
-  A: await startServer(bins.A === 'floor' ? 'floor' : 'pullthrough', {
-    plan,
-    tls,
-    nodeFlags,
-    bin: bins.A,
-    bodyLimit: 3 * 1024 * 1024,
-  }),
-  B: await startServer('pullthrough', { plan, tls, nodeFlags, bin: bins.B }),
+  A: await startSide('A'),
+  B: await startSide('B'),
 };
 const runs = { A: [], B: [] };
 try {

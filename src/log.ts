@@ -71,9 +71,8 @@ export function clipLogObject(object: Record<string, unknown>): Record<string, u
 
 /**
  * Lines are batched up to this many bytes per write; the flush timer bounds the delay. Each
- * asynchronous write is a round trip through libuv's thread pool that costs far more CPU than the
- * bytes it carries (at 4 KiB batches, about 12 lines per write, it was 5 % of a review's CPU), so
- * under load the batch is large. A pipe holds 64 KiB, so a batch still fits in one.
+ * asynchronous write is a round trip through libuv's thread pool, so under load a write carries about
+ * a hundred admission lines rather than a dozen. A pipe holds 64 KiB, so a batch still fits in one.
  */
 const BATCH_BYTES = 32 * 1024;
 const MAX_WRITE_BYTES = 64 * 1024;

@@ -79,10 +79,10 @@ export interface AppDependencies {
 /**
  * Whether the JSON in `bytes` nests arrays and objects deeper than `limit`. Brackets inside strings
  * do not count. Linear and allocation-free: it runs before JSON.parse on every body, so it works on
- * the raw bytes (no string decoding); in UTF-8 the quote, backslash and bracket
- * bytes never occur inside a multi-byte character, so bytes are as good as characters here. A
- * string is skipped by an inner loop, which is cheaper than a native `indexOf` per string: a Pod
- * has hundreds of short strings and the call would cost more than the bytes it skips.
+ * the raw bytes (no string decoding); in UTF-8 the quote, backslash and bracket bytes never occur
+ * inside a multi-byte character, so bytes are as good as characters here. A string is skipped by an
+ * inner loop, which is cheaper than a native `indexOf` per string: a Pod has hundreds of short
+ * strings and the call would cost more than the bytes it skips.
  */
 export function exceedsJsonDepth(bytes: Uint8Array, limit: number): boolean {
   let depth = 0;
