@@ -4,7 +4,8 @@
  * outcome (patched, audited, rejected), no log line at debug level contains any of them, and the
  * admission line carries what an operator needs: uid, namespace, pod, outcome, counts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -589,3 +590,32 @@ function rawRequest(url: string, ca: string | undefined, text: string): Promise<
     socket.setTimeout(5_000, () => socket.destroy());
   });
 }
+
+describe('the stdout log stream', () => {
+  // The production destination (batched, asynchronous, bytes) as a process uses it: many batches'
+  // worth of lines with multi-byte characters, then a natural exit with no flush called.
+  it('writes every line whole, in order and UTF-8 intact, and flushes what is pending at exit', async () => {
+    expect(existsSync('dist/log.js'), 'run `npm run build` before this test').toBe(true);
+    const script = [
+      "import { createLogger } from './dist/log.js';",
+      'const logger = createLogger();',
+      "for (let i = 0; i < 4000; i += 1) logger.info({ i, text: 'ünïcødé ✓ 𝄞 '.repeat(8) }, 'line');",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(4000);
+    lines.forEach((text, i) => {
+      const line = JSON.parse(text);
+      expect([line.msg, line.i, line.text]).toEqual(['line', i, 'ünïcødé ✓ 𝄞 '.repeat(8)]);
+    });
+  }, 30_000);
+});
