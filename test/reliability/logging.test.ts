@@ -16,7 +16,7 @@ import { createRuntime } from '../../src/admission/runtime.js';
 import { parseConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
-import { MAX_LOGGED_STRING, type LogLevel } from '../../src/log.js';
+import { MAX_LOGGED_STRING, MAX_PENDING_LOG_BYTES, type LogLevel } from '../../src/log.js';
 import { startServer } from '../../src/server/start-server.js';
 import { createReview } from '../fixtures/load.js';
 import { call, captureLogs, makeCertificates, waitFor, type CapturedLogs } from './helpers.js';
@@ -592,7 +592,7 @@ function rawRequest(url: string, ca: string | undefined, text: string): Promise<
 }
 
 describe('the stdout log stream', () => {
-  // The production destination (batched, asynchronous, bytes) as a process uses it: many batches'
+  // The production destination (batched, asynchronous) as a process uses it: many batches'
   // worth of lines with multi-byte characters, then a natural exit with no flush called.
   it('writes every line whole, in order and UTF-8 intact, and flushes what is pending at exit', async () => {
     expect(existsSync('dist/log.js'), 'run `npm run build` before this test').toBe(true);
@@ -618,4 +618,59 @@ describe('the stdout log stream', () => {
       expect([line.msg, line.i, line.text]).toEqual(['line', i, 'ünïcødé ✓ 𝄞 '.repeat(8)]);
     });
   }, 30_000);
+});
+
+describe('a stalled stdout', () => {
+  // A log collector that stops reading must cost neither memory nor admissions: lines past
+  // MAX_PENDING_LOG_BYTES of unwritten output are dropped, and logging never waits for the pipe.
+  it('holds at most MAX_PENDING_LOG_BYTES of lines and drops the rest without blocking', async () => {
+    expect(existsSync('dist/log.js'), 'run `npm run build` before this test').toBe(true);
+    const lines = 100_000; // about 100 MB of output, six times the bound
+    const script = [
+      "import { createLogger } from './dist/log.js';",
+      'const logger = createLogger();',
+      // Memory held, not garbage not yet collected: the heap after a full collection, plus Buffers.
+      'const held = () => (gc(), process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers);',
+      'const before = held();',
+      "const padding = 'x'.repeat(1000);",
+      `for (let i = 0; i < ${lines}; i += 1) logger.info({ i, padding }, 'line');`,
+      'const growthMB = (held() - before) / 2 ** 20;',
+      "process.stderr.write(JSON.stringify({ growthMB }) + '\\n');",
+      // Exits (flushing what it holds) once the test has read its report and closes stdin.
+      'process.stdin.resume();',
+      "process.stdin.on('end', () => process.exit(0));",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // Nobody reads stdout yet: the pipe fills at 64 KiB and stays full.
+    child.stdout.pause();
+    const report = await new Promise<{ growthMB: number }>((resolve, reject) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('\n')) resolve(JSON.parse(stderr.split('\n')[0]!));
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before its report: ${stderr}`)));
+    });
+    // Without the bound, the process would hold all ~100 MB of lines.
+    expect(report.growthMB).toBeLessThan((MAX_PENDING_LOG_BYTES / 2 ** 20) * 1.5);
+
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.resume();
+    child.stdin.end();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_PENDING_LOG_BYTES + 64 * 1024 + 8 * 1024);
+    const received = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).i as number);
+    // What arrives is whole lines, the first ones in order; the rest were dropped, not reordered.
+    expect(received.length).toBeGreaterThan(1000);
+    expect(received.length).toBeLessThan(lines / 4);
+    expect(received).toEqual(received.map((_, index) => index));
+  }, 60_000);
 });
