@@ -3,11 +3,7 @@
  * it comes from that run, so the headline and the tables cannot disagree. The prose here carries no
  * measured numbers.
  */
-import { markdown } from './report.mjs';
-
-const fixed = (value, digits = 0) =>
-  value === undefined || value === null || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
-const thousands = (value) => (value === undefined ? 'n/a' : Math.round(value).toLocaleString('en-US'));
+import { fixed, markdown, thousands } from './report.mjs';
 
 function headline(results) {
   const lines = [];

@@ -13,6 +13,7 @@ import {
   readFileSync,
   writeFileSync,
   mkdtempSync,
+  rmSync,
 } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -241,6 +242,7 @@ export async function startServer(
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const result = await exited;
       clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
       return result;
     })());
   return {
@@ -341,6 +343,12 @@ export async function load(server, payload, options) {
   };
 }
 
+/** The Dockerfile's exec-form ENTRYPOINT (`["node", ...flags, script]`), or undefined without one. */
+export function imageEntrypoint() {
+  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  return line === null ? undefined : JSON.parse(line[1]);
+}
+
 /**
  * The Node flags the image runs pullthrough with: those between `node` and the script in the
  * Dockerfile's ENTRYPOINT. The bench gives them to every Node server it starts, so what it measures
@@ -348,11 +356,8 @@ export async function load(server, payload, options) {
  */
 export function imageNodeFlags() {
   try {
-    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
-    if (entrypoint === null) return [];
-    const argv = JSON.parse(entrypoint[1]);
-    return argv[0] === 'node' ? argv.slice(1, -1) : [];
+    const argv = imageEntrypoint();
+    return argv?.[0] === 'node' ? argv.slice(1, -1) : [];
   } catch {
     return [];
   }

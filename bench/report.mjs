@@ -3,9 +3,9 @@
  * of latency, throughput ratio and cost against container count. No dependencies.
  */
 
-const fixed = (value, digits = 0) =>
+export const fixed = (value, digits = 0) =>
   value === undefined || value === null || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
-const thousands = (value) =>
+export const thousands = (value) =>
   value === undefined || Number.isNaN(value) ? 'n/a' : Math.round(value).toLocaleString('en-US');
 const ms = (value) => fixed(value, value < 10 ? 2 : 1);
 const kib = (bytes) => fixed(bytes / 1024, 1);

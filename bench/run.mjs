@@ -110,6 +110,12 @@ for (const phase of phases) {
   if (!PHASES.includes(phase)) throw new Error(`unknown phase "${phase}"; phases: ${PHASES.join(', ')}`);
 }
 
+/** The image's Node's `--version`, asked once. */
+const extraNodeVersion =
+  settings.extraNode === undefined
+    ? undefined
+    : execFileSync(settings.extraNode, ['--version'], { encoding: 'utf8' }).trim();
+
 const log = (message) => process.stderr.write(`${message}\n`);
 const round = (value, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : null);
 
@@ -182,7 +188,6 @@ async function start(kind, options = {}) {
 async function stop(server) {
   live.delete(server);
   await server.stop();
-  rmSync(server.dir, { recursive: true, force: true });
 }
 async function stopAll() {
   await Promise.all([...live].map(stop));
@@ -380,7 +385,7 @@ async function compare(servers, payload, connections) {
  */
 async function onImageNode(payloads) {
   const node = settings.extraNode;
-  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  const version = extraNodeVersion;
   log(`payloads on the image's Node ${version}`);
   const servers = {
     floor: await start('floor', { node }),
@@ -409,7 +414,7 @@ function startupSummary(runs) {
 async function measureStartup() {
   const variants = KINDS.map((kind) => ({ key: kind, kind }));
   if (settings.extraNode !== undefined) {
-    const version = execFileSync(settings.extraNode, ['--version'], { encoding: 'utf8' }).trim();
+    const version = extraNodeVersion;
     for (const kind of ['floor', 'pullthrough']) {
       variants.push({ key: `${kind}@${version}`, kind, node: settings.extraNode, version });
     }

@@ -91,7 +91,7 @@ const FLUSH_INTERVAL_MS = 250;
  */
 let lastMs = -1;
 let lastTime = '';
-export function isoTime(): string {
+function isoTime(): string {
   const now = Date.now();
   if (now !== lastMs) {
     lastMs = now;

@@ -3,17 +3,17 @@
  * this checkout's build: the bundle starts, serves a review, and stops cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fetchOnce } from '../../bench/lib.mjs';
+import { fetchOnce, imageEntrypoint } from '../../bench/lib.mjs';
 import { loadReview } from '../fixtures/load.js';
 
 function entrypoint(): string[] {
-  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync('Dockerfile', 'utf8'));
-  if (line === null) throw new Error('the Dockerfile has no exec-form ENTRYPOINT');
-  return JSON.parse(line[1] as string) as string[];
+  const argv = imageEntrypoint();
+  if (argv === undefined) throw new Error('the Dockerfile has no exec-form ENTRYPOINT');
+  return argv;
 }
 
 describe('the image entrypoint', () => {
