@@ -368,6 +368,15 @@ describe('secretSync availability', () => {
       fullname,
     );
     expect(webhookBudget.spec.selector.matchLabels).not.toEqual(selector);
+    const webhookPodLabels = one<V1Deployment>(manifests, 'Deployment', fullname).spec!.template.metadata!
+      .labels!;
+    const syncPodLabels = deployment.spec!.template.metadata!.labels!;
+    const selects = (matchLabels: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(matchLabels).every(([key, value]) => labels[key] === value);
+    expect(selects(webhookBudget.spec.selector.matchLabels, webhookPodLabels)).toBe(true);
+    expect(selects(webhookBudget.spec.selector.matchLabels, syncPodLabels)).toBe(false);
+    expect(selects(selector, syncPodLabels)).toBe(true);
+    expect(selects(selector, webhookPodLabels)).toBe(false);
   });
 
   it('takes a given affinity as is, and the budget can be turned off', async () => {

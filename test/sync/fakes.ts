@@ -1,15 +1,7 @@
-// Fakes for the secret sync tests: an in-memory Lease with optimistic concurrency,
-// and a silent logger.
+// Fakes for the secret sync tests: an in-memory Lease with optimistic concurrency.
 import { ConflictError } from '../../src/kube/api-errors.js';
-import type { ScopedLogger } from '../../src/platform/logger.js';
 import type { LeaseRecord, ObservedLease } from '../../src/sync/leader-elector.js';
 import type { LeaseStore } from '../../src/sync/leader-election.js';
-import { captureLogger } from '../helpers/logger.js';
-
-/** A logger whose lines no test reads. */
-export function silentLogger(): ScopedLogger {
-  return captureLogger();
-}
 
 /** One Lease in memory, shared by several candidates' stores. */
 export class FakeLeaseServer {

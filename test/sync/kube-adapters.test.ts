@@ -5,7 +5,7 @@ import { ConflictError } from '../../src/kube/api-errors.js';
 import { kubeSecretWriter, kubeSyncSources, type SyncSources } from '../../src/sync/kube-adapters.js';
 import { kubeLeaseStore } from '../../src/sync/kube-lease-store.js';
 import { FakeApiServer } from '../helpers/fake-api-server.js';
-import { silentLogger } from './fakes.js';
+import { captureLogger } from '../helpers/logger.js';
 import { DOCKER_CONFIG, ROTATED_CONFIG } from './fixtures.js';
 
 let api: FakeApiServer;
@@ -43,7 +43,7 @@ describe('kubeSyncSources', () => {
       sourceNamespace: 'pullthrough',
       sourceName: 'regcred-src',
       targetName: 'regcred-harbor',
-      logger: silentLogger(),
+      logger: captureLogger(),
       onChange: () => (changes += 1),
       onRestart: (collection) => restarts.push(collection),
     });

@@ -5,7 +5,7 @@ import { DEFAULT_TIMINGS, LeaderElector } from '../../src/sync/leader-elector.js
 import { LeaderElection } from '../../src/sync/leader-election.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { captureLogger } from '../helpers/logger.js';
-import { FakeLeaseServer, silentLogger } from './fakes.js';
+import { FakeLeaseServer } from './fakes.js';
 
 interface Candidate {
   election: LeaderElection;
@@ -22,7 +22,7 @@ function candidate(
   const election = new LeaderElection({
     store: server.store({ fail }),
     elector: new LeaderElector(identity, DEFAULT_TIMINGS, () => new Date(1_800_000_000_000 + clock.now())),
-    logger: silentLogger(),
+    logger: captureLogger(),
     clock,
     onStartedLeading: () => events.push('started'),
     onStoppedLeading: () => events.push('stopped'),

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSecretSync, type RunningSecretSync } from '../../src/sync/run.js';
 import { FakeApiServer } from '../helpers/fake-api-server.js';
-import { silentLogger } from './fakes.js';
+import { captureLogger } from '../helpers/logger.js';
 import { DOCKER_CONFIG, ROTATED_CONFIG } from './fixtures.js';
 
 let api: FakeApiServer;
@@ -50,7 +50,7 @@ async function instance(identity: string): Promise<RunningSecretSync> {
     timings: { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 1_000 },
     resyncMs: 60_000,
     metrics: { host: '127.0.0.1', port: 0 },
-    logger: silentLogger(),
+    logger: captureLogger(),
   });
   running.push(started);
   return started;
