@@ -30,7 +30,7 @@ describe('exceedsJsonDepth', () => {
         const text = JSON.stringify(value);
         expect(exceedsJsonDepth(bytes(text), limit)).toBe(depthOf(value) > limit);
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
   });
 
