@@ -46,7 +46,8 @@ export interface RenderOptions {
   release?: string;
 }
 
-async function helmTemplate(helm: string, options: RenderOptions): Promise<string> {
+/** `helm template` with the given options: the rendered text (the e2e suite renders with it too). */
+export async function helmTemplate(helm: string, options: RenderOptions): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pullthrough-chart-'));
   try {
     const valuesFile = join(dir, 'values.json'); // JSON is YAML, and keeps types exact
@@ -63,13 +64,17 @@ async function helmTemplate(helm: string, options: RenderOptions): Promise<strin
 
 /** `helm template` with the given values, parsed into one object per manifest. */
 async function render(helm: string, options: RenderOptions = {}): Promise<Manifest[]> {
-  const text = await helmTemplate(helm, options);
+  return parseManifests(await helmTemplate(helm, options));
+}
+
+/** Rendered text, one object per manifest; invalid YAML is an error. */
+export function parseManifests<M = Manifest>(text: string): M[] {
   return parseAllDocuments(text)
     .map((doc) => {
       if (doc.errors.length > 0) throw new Error(`helm rendered invalid YAML: ${doc.errors[0]?.message}`);
-      return doc.toJS() as Manifest | null;
+      return doc.toJS() as M | null;
     })
-    .filter((manifest): manifest is Manifest => manifest !== null);
+    .filter((manifest): manifest is M => manifest !== null);
 }
 
 /** `helm template` that is expected to fail; returns helm's error output. */

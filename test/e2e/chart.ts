@@ -1,13 +1,14 @@
 // The chart as the e2e suite renders it: `helm template` with values, parsed into manifests.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import {
+  chartDir,
+  helmTemplate as renderChart,
+  parseManifests as parseChartManifests,
+} from '../chart/render.js';
 import { installHelm } from '../helpers/tools.js';
 import { PULL_SECRET } from './cluster.js';
-import { repoRoot, run, type E2eEnv } from './harness.js';
+import type { E2eEnv } from './harness.js';
 
-export const CHART_DIR = join(repoRoot, 'charts/pullthrough');
+export const CHART_DIR = chartDir;
 
 // ------------------------------------------------------------------------------------------------
 // The chart
@@ -25,30 +26,18 @@ export function helmBinary(env: E2eEnv): Promise<string> {
   return env.E2E_HELM ? Promise.resolve(env.E2E_HELM) : installHelm();
 }
 
-/** `helm template RELEASE charts/pullthrough -n NAMESPACE` with values (a JSON values file keeps types exact). */
+/** `helm template RELEASE charts/pullthrough -n NAMESPACE` with values, for the harness's cluster version. */
 export async function helmTemplate(
   env: E2eEnv,
   release: string,
   namespace: string,
   values: Record<string, unknown> = {},
 ): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'pullthrough-e2e-values-'));
-  try {
-    const file = join(dir, 'values.json');
-    writeFileSync(file, JSON.stringify(values));
-    const args = ['template', release, CHART_DIR, '--namespace', namespace, '--values', file];
-    args.push('--kube-version', env.E2E_K8S_VERSION);
-    const { stdout } = await run(await helmBinary(env), args, { timeoutMs: 60_000 });
-    return stdout;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return renderChart(await helmBinary(env), { release, namespace, values, kubeVersion: env.E2E_K8S_VERSION });
 }
 
 export function parseManifests(text: string): Manifest[] {
-  return parseAllDocuments(text)
-    .map((doc) => doc.toJS() as Manifest | null)
-    .filter((m): m is Manifest => m !== null);
+  return parseChartManifests<Manifest>(text);
 }
 
 /** Manifests as one `v1 List` (kubectl apply/create -f - accepts it). */

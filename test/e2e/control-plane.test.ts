@@ -13,12 +13,12 @@ import {
   registrySourceArgs,
   repoRoot,
   skopeo,
-  run,
   uniqueName,
   waitFor,
   type E2eEnv,
 } from './harness.js';
 import { directPulls, hasNode, servedBy, waitForPhase } from './node.js';
+import { proxyCatalog, pullProxied, pushUpstream } from './registries.js';
 
 const env: E2eEnv = inject('e2eEnv');
 
@@ -181,17 +181,7 @@ describe('e2e pull-through registry', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pullthrough-e2e-cp-'));
-    for (const img of [cached, uncached]) {
-      const layout = join(work, img.replace(/[/:]/g, '_'));
-      await run(join(repoRoot, 'test/e2e/oci-image.sh'), [layout, `docker.io/${img}`]);
-      await skopeo(env, [
-        'copy',
-        '--quiet',
-        '--dest-tls-verify=false',
-        `oci:${layout}:latest`,
-        viaUpstream(img),
-      ]);
-    }
+    for (const img of [cached, uncached]) await pushUpstream(env, img, work);
   });
 
   afterAll(async () => {
@@ -200,21 +190,17 @@ describe('e2e pull-through registry', () => {
     await cluster(env, ['start', 'upstream-registry']);
   });
 
-  async function proxyCatalog(): Promise<string[]> {
-    const res = await fetch(`http://${env.E2E_PROXY_REGISTRY}/v2/_catalog?n=1000`);
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { repositories: string[] }).repositories;
-  }
-
   async function digestOf(ref: string, args: string[]): Promise<string> {
     return JSON.parse(await skopeo(env, ['inspect', ...args, ref])).Digest as string;
   }
 
-  async function pullThroughProxy(img: string, dest: string): Promise<unknown> {
-    rmSync(dest, { recursive: true, force: true });
-    await skopeo(env, ['copy', '--quiet', ...registrySourceArgs(env, 'src-'), viaProxy(img), `dir:${dest}`]);
-    return JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8'));
-  }
+  const pullThroughProxy = (img: string, dest: string): Promise<unknown> =>
+    pullProxied(
+      env,
+      `${env.E2E_REGISTRY_PREFIX}/${img}`,
+      { username: env.E2E_REGISTRY_USER, password: env.E2E_REGISTRY_PASSWORD },
+      dest,
+    );
 
   it('seeds the upstream registries with every listed image', async () => {
     const images = env.E2E_UPSTREAM_IMAGES.split(',');
@@ -261,7 +247,7 @@ describe('e2e pull-through registry', () => {
     );
 
     const repo = cached.split(':')[0]!;
-    expect(await proxyCatalog()).not.toContain(repo);
+    expect(await proxyCatalog(env)).not.toContain(repo);
     expect(await digestOf(viaProxy(cached), registrySourceArgs(env))).toBe(
       await digestOf(viaUpstream(cached), ['--tls-verify=false']),
     );
@@ -276,7 +262,7 @@ describe('e2e pull-through registry', () => {
       viaProxy(cached),
       `dir:${join(work, 'online')}`,
     ]);
-    expect(await proxyCatalog()).toEqual(expect.arrayContaining([repo, seeded.split(':')[0]]));
+    expect(await proxyCatalog(env)).toEqual(expect.arrayContaining([repo, seeded.split(':')[0]]));
   });
 
   it('serves the cached image when the upstream registry is down', async () => {

@@ -171,13 +171,23 @@ export async function skopeo(env: E2eEnv, args: string[], opts: RunOptions = {})
   return stdout;
 }
 
-/** Arguments that let skopeo read from the Harbor stand-in (TLS with its CA, basic auth). */
-export function registrySourceArgs(env: E2eEnv, prefix: '' | 'src-' = ''): string[] {
+/**
+ * Arguments that let skopeo read from the Harbor stand-in (TLS with its CA, basic auth): with the
+ * env's account, or with `creds` (a Pod's pull secret, say).
+ */
+export function registrySourceArgs(
+  env: E2eEnv,
+  prefix: '' | 'src-' = '',
+  creds: { readonly username: string; readonly password: string } = {
+    username: env.E2E_REGISTRY_USER,
+    password: env.E2E_REGISTRY_PASSWORD,
+  },
+): string[] {
   return [
     `--${prefix}cert-dir`,
     env.E2E_REGISTRY_CERT_DIR,
     `--${prefix}creds`,
-    `${env.E2E_REGISTRY_USER}:${env.E2E_REGISTRY_PASSWORD}`,
+    `${creds.username}:${creds.password}`,
   ];
 }
 

@@ -22,7 +22,6 @@ import {
   hasNode,
   imageDigestOf,
   processUids,
-  quayDigest,
   rootIsReadOnly,
   servedBy,
   waitForPhase,
@@ -304,7 +303,7 @@ describe.skipIf(!hasNode(env) || !env.E2E_PULLTHROUGH_IMAGE)(
       );
       // The Quay image came from the Quay stand-in (containerd's hosts.toml for quay.io), not the cache.
       expect(imageDigestOf(grafana, 'grafana-sc-dashboard')).toBe(
-        await quayDigest(env, 'kiwigrid/k8s-sidecar:1.27.4'),
+        await upstreamDigest(env, 'kiwigrid/k8s-sidecar:1.27.4', env.E2E_QUAY_REGISTRY),
       );
       const catalog = await proxyCatalog(env);
       for (const repo of ['library/nginx', 'grafana/grafana', 'curlimages/curl'])

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { kubectl, kubectlJson, type E2eEnv } from './harness.js';
-import { directPulls, hasNode, imageDigestOf, quayDigest, servedBy, waitForPhase } from './node.js';
+import { directPulls, hasNode, imageDigestOf, servedBy, waitForPhase } from './node.js';
 import { Namespaces, pod } from './cluster.js';
 import { upstreamDigest } from './registries.js';
 
@@ -46,7 +46,9 @@ describe.skipIf(!hasNode(env))('e2e node', () => {
     expect(directPulls(env, 'library/busybox').length).toBeGreaterThan(0);
     expect(web.imageID).toMatch(/@sha256:/);
     expect(quay.imageID).toMatch(/@sha256:/);
-    expect(imageDigestOf(p, 'quay')).toBe(await quayDigest(env, 'prometheus/node-exporter:v1.8.2'));
+    expect(imageDigestOf(p, 'quay')).toBe(
+      await upstreamDigest(env, 'prometheus/node-exporter:v1.8.2', env.E2E_QUAY_REGISTRY),
+    );
     expect(await servedBy(p)).toBe('docker.io/library/busybox:1.36');
     // The API server reaches the kubelet (its client cert, the node's InternalIP).
     const logs = await kubectl(env, ['-n', ns, 'logs', 'two', '-c', 'quay']);

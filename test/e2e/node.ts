@@ -183,19 +183,3 @@ export function directPulls(env: E2eEnv, repository: string): string[] {
         / 200 /.test(line),
     );
 }
-
-/** The digest of `path` (repo:tag) in the Quay stand-in. */
-export async function quayDigest(env: E2eEnv, path: string): Promise<string> {
-  const { stdout } = await run(
-    'skopeo',
-    [
-      '--policy',
-      env.E2E_SKOPEO_POLICY,
-      'inspect',
-      '--tls-verify=false',
-      `docker://${env.E2E_QUAY_REGISTRY}/${path}`,
-    ],
-    { timeoutMs: 60_000 },
-  );
-  return (JSON.parse(stdout) as { Digest: string }).Digest;
-}

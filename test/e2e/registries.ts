@@ -2,7 +2,7 @@
 // with the Pod's own pull secret, and what does the upstream (Docker Hub stand-in) hold?
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubectlJson, repoRoot, run, skopeo, type E2eEnv } from './harness.js';
+import { kubectlJson, registrySourceArgs, repoRoot, run, skopeo, type E2eEnv } from './harness.js';
 
 /** `<harness proxy prefix>/<path>`: what a docker.io image becomes with the e2e rule. */
 export function proxied(env: E2eEnv, path: string): string {
@@ -38,14 +38,7 @@ export async function pullCredentials(env: E2eEnv, p: any, image: string): Promi
 
 /** `skopeo inspect` of a reference served by the Harbor stand-in (its CA, basic auth). */
 export async function inspectProxied(env: E2eEnv, image: string, creds: Credentials): Promise<any> {
-  const out = await skopeo(env, [
-    'inspect',
-    '--cert-dir',
-    env.E2E_REGISTRY_CERT_DIR,
-    '--creds',
-    `${creds.username}:${creds.password}`,
-    `docker://${image}`,
-  ]);
+  const out = await skopeo(env, ['inspect', ...registrySourceArgs(env, '', creds), `docker://${image}`]);
   return JSON.parse(out);
 }
 
@@ -60,23 +53,23 @@ export async function pullProxied(
   await skopeo(env, [
     'copy',
     '--quiet',
-    '--src-cert-dir',
-    env.E2E_REGISTRY_CERT_DIR,
-    '--src-creds',
-    `${creds.username}:${creds.password}`,
+    ...registrySourceArgs(env, 'src-', creds),
     `docker://${image}`,
     `dir:${dest}`,
   ]);
   return JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8'));
 }
 
-/** The digest of `path` (e.g. `library/nginx:1.26-alpine`) in the upstream registry (Docker Hub stand-in). */
-export async function upstreamDigest(env: E2eEnv, path: string): Promise<string> {
-  const out = await skopeo(env, [
-    'inspect',
-    '--tls-verify=false',
-    `docker://${env.E2E_UPSTREAM_REGISTRY}/${path}`,
-  ]);
+/**
+ * The digest of `path` (e.g. `library/nginx:1.26-alpine`) in an upstream stand-in: the Docker Hub
+ * one unless `registry` names another (the Quay one, say).
+ */
+export async function upstreamDigest(
+  env: E2eEnv,
+  path: string,
+  registry: string = env.E2E_UPSTREAM_REGISTRY,
+): Promise<string> {
+  const out = await skopeo(env, ['inspect', '--tls-verify=false', `docker://${registry}/${path}`]);
   return JSON.parse(out).Digest as string;
 }
 
