@@ -253,7 +253,6 @@ export async function startServer(
     startupMs: readyAt - started,
     startupCpuMs,
     stop,
-    stderr: errorOutput,
     /** The server's path for one of pullthrough's routes (HCW has one route, for /mutate). */
     route: (path) => (kind === 'hcw' ? (path === '/mutate' ? peer.path : undefined) : path),
   };

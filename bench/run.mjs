@@ -87,13 +87,15 @@ function imageNode() {
   return existsSync(node) ? node : undefined;
 }
 
+/** The soak's length unless BENCH_SOAK_REVIEWS (or --quick) says otherwise; BENCHMARKS.md names a shorter one. */
+const DEFAULT_SOAK_REVIEWS = 1_000_000;
 const settings = {
   quick,
   duration: envNumber('BENCH_DURATION', quick ? 1 : 3),
   rounds: Math.round(envNumber('BENCH_ROUNDS', quick ? 2 : 3)),
   warmup: envNumber('BENCH_WARMUP', quick ? 0.5 : 1),
   connections: Math.round(envNumber('BENCH_CONNECTIONS', 10)),
-  soakReviews: Math.round(envNumber('BENCH_SOAK_REVIEWS', quick ? 100_000 : 1_000_000)),
+  soakReviews: Math.round(envNumber('BENCH_SOAK_REVIEWS', quick ? 100_000 : DEFAULT_SOAK_REVIEWS)),
   soakMaxSeconds: envNumber('BENCH_SOAK_MAX_SECONDS', 1800),
   startupRuns: Math.round(envNumber('BENCH_STARTUP_RUNS', quick ? 3 : 5)),
   // The image's flags (Dockerfile ENTRYPOINT), then any given: the same for every Node server.
@@ -446,40 +448,38 @@ async function measureStartup() {
   return result;
 }
 
-async function heapUsedMB(server) {
+/** The server's /metrics text (prom-client's default metrics included), or undefined if unanswered. */
+async function scrape(server) {
   try {
-    const { body } = await fetchOnce(`${server.url}/metrics`, { timeoutMs: 5000 });
-    const match = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(body);
-    return match ? Number(match[1]) / 2 ** 20 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** V8's heap by space, from prom-client's default metrics on the server's /metrics. */
-async function heapSpacesMB(server) {
-  try {
-    const { body } = await fetchOnce(`${server.url}/metrics`, { timeoutMs: 5000 });
-    const read = (what) =>
-      new Map(
-        [
-          ...body.matchAll(
-            new RegExp(
-              `^(?:pullthrough_)?nodejs_heap_space_size_${what}_bytes\\{space="([a-z_]+)"\\} (\\d+)`,
-              'gm',
-            ),
-          ),
-        ].map((m) => [m[1], Number(m[2]) / 2 ** 20]),
-      );
-    const used = read('used');
-    const total = read('total');
-    return [...total.keys()]
-      .map((space) => ({ space, usedMB: round(used.get(space) ?? 0, 1), sizeMB: round(total.get(space), 1) }))
-      .filter((space) => space.sizeMB > 0)
-      .sort((a, b) => b.sizeMB - a.sizeMB);
+    return (await fetchOnce(`${server.url}/metrics`, { timeoutMs: 5000 })).body;
   } catch {
     return undefined;
   }
+}
+
+/** V8's used heap in MB, from a /metrics text. */
+function heapUsedMB(metrics) {
+  const match = metrics === undefined ? null : /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(metrics);
+  return match ? Number(match[1]) / 2 ** 20 : null;
+}
+
+/** V8's heap by space, from a /metrics text. */
+function heapSpacesMB(metrics) {
+  if (metrics === undefined) return undefined;
+  const read = (what) =>
+    new Map(
+      [
+        ...metrics.matchAll(
+          new RegExp(`^nodejs_heap_space_size_${what}_bytes\\{space="([a-z_]+)"\\} (\\d+)`, 'gm'),
+        ),
+      ].map((m) => [m[1], Number(m[2]) / 2 ** 20]),
+    );
+  const used = read('used');
+  const total = read('total');
+  return [...total.keys()]
+    .map((space) => ({ space, usedMB: round(used.get(space) ?? 0, 1), sizeMB: round(total.get(space), 1) }))
+    .filter((space) => space.sizeMB > 0)
+    .sort((a, b) => b.sizeMB - a.sizeMB);
 }
 
 /**
@@ -517,7 +517,7 @@ async function soak() {
     sampling = true;
     const reviews = progress.count;
     const { rssMB } = memory(server.pid);
-    const heap = samples.length % 5 === 0 ? await heapUsedMB(server) : null;
+    const heap = samples.length % 5 === 0 ? heapUsedMB(await scrape(server)) : null;
     samples.push({
       t: round((Date.now() - startedAt) / 1000, 1),
       reviews,
@@ -550,8 +550,9 @@ async function soak() {
     clearInterval(timer);
   }
   await sample();
-  const finalHeap = await heapUsedMB(server);
-  const heapSpaces = await heapSpacesMB(server);
+  const finalMetrics = await scrape(server);
+  const finalHeap = heapUsedMB(finalMetrics);
+  const heapSpaces = heapSpacesMB(finalMetrics);
   await sleep(10_000);
   const idleAfterMB = memory(server.pid).rssMB;
   await stop(server);
@@ -749,7 +750,7 @@ const began = Date.now();
 const results = {
   generatedAt: new Date().toISOString(),
   machine: host,
-  settings: { ...settings, phases: [...phases], defaultSoakReviews: 1_000_000 },
+  settings: { ...settings, phases: [...phases], defaultSoakReviews: DEFAULT_SOAK_REVIEWS },
   loadavgStart: loadavg().map((v) => round(v, 2)),
 };
 if (peer !== undefined) {
