@@ -2,6 +2,7 @@
  * AdmissionReview `admission.k8s.io/v1`: the envelope's types, its JSON schema (the envelope only:
  * the Pod inside is the API server's and is read defensively), and the response builder.
  */
+import { arrayShape, objectShape, WHOLE } from '../core/json-projection.js';
 import type { JsonPatchOperation } from '../core/mutate-pod.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -163,3 +164,42 @@ export function buildReviewResponse(
   }
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
 }
+
+const CONTAINER_SHAPE = objectShape({ name: WHOLE, image: WHOLE });
+const POD_SHAPE = objectShape({
+  metadata: objectShape({
+    name: WHOLE,
+    generateName: WHOLE,
+    annotations: WHOLE,
+    labels: WHOLE,
+    ownerReferences: WHOLE,
+  }),
+  spec: objectShape({
+    initContainers: arrayShape(CONTAINER_SHAPE),
+    containers: arrayShape(CONTAINER_SHAPE),
+    ephemeralContainers: arrayShape(CONTAINER_SHAPE),
+    volumes: arrayShape(objectShape({ name: WHOLE, image: WHOLE })),
+    imagePullSecrets: WHOLE,
+  }),
+});
+
+/**
+ * What pullthrough reads of a review: the envelope, and of the Pod (new and old) its names,
+ * annotations, labels, owners, image fields and pull secrets. The body parser builds only these
+ * (json-projection.ts); a field read anywhere on the review path must be named here.
+ */
+export const REVIEW_SHAPE = objectShape({
+  apiVersion: WHOLE,
+  kind: WHOLE,
+  request: objectShape({
+    uid: WHOLE,
+    kind: WHOLE,
+    subResource: WHOLE,
+    name: WHOLE,
+    namespace: WHOLE,
+    operation: WHOLE,
+    dryRun: WHOLE,
+    object: POD_SHAPE,
+    oldObject: POD_SHAPE,
+  }),
+});

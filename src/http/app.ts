@@ -19,7 +19,8 @@ import {
   type ReviewSummary,
 } from '../admission/handle-review.js';
 import type { AdmissionRuntime } from '../admission/runtime.js';
-import { admissionReviewProblem, type AdmissionReview } from '../admission/review.js';
+import { admissionReviewProblem, REVIEW_SHAPE, type AdmissionReview } from '../admission/review.js';
+import { JsonBodyError, parseJsonProjection } from '../core/json-projection.js';
 import type { RewriteOptions } from '../core/rewrite.js';
 import { ERRORS, errorBody, type ErrorDefinition } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -55,8 +56,8 @@ export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 export const MAX_CONNECTIONS = 1024;
 /**
  * The deepest a review of a Pod can be is about 20 levels (review → request → object → spec →
- * affinity → … → values, or the same under `managedFields[].fieldsV1`). Deeper bodies are refused
- * by a linear scan before JSON.parse, whose cost grows badly with nesting.
+ * affinity → … → values, or the same under `managedFields[].fieldsV1`). The body parser refuses
+ * deeper bodies as it meets the first bracket too many.
  */
 export const MAX_JSON_DEPTH = 64;
 
@@ -75,46 +76,6 @@ export interface AppDependencies {
   readonly https?: HttpsOptions;
   readonly bodyLimit?: number;
 }
-
-/**
- * Whether the JSON in `bytes` nests arrays and objects deeper than `limit`. Brackets inside strings
- * do not count. Linear and allocation-free: it runs before JSON.parse on every body, so it works on
- * the raw bytes (no string decoding); in UTF-8 the quote, backslash and bracket bytes never occur
- * inside a multi-byte character, so bytes are as good as characters here. A string is skipped by an
- * inner loop, which is cheaper than a native `indexOf` per string: a Pod has hundreds of short
- * strings and the call would cost more than the bytes it skips.
- */
-export function exceedsJsonDepth(bytes: Uint8Array, limit: number): boolean {
-  let depth = 0;
-  const length = bytes.length;
-  for (let i = 0; i < length; i += 1) {
-    const role = BYTE_ROLE[bytes[i] as number];
-    if (role === NONE) continue;
-    if (role === QUOTE) {
-      // Past the string: its closing quote is the first one not escaped by a backslash.
-      i += 1;
-      while (i < length && bytes[i] !== 0x22) i += bytes[i] === 0x5c ? 2 : 1;
-    } else if (role === OPEN) {
-      depth += 1;
-      if (depth > limit) return true;
-    } else {
-      depth -= 1;
-    }
-  }
-  return false;
-}
-
-/** Each byte's role in the depth scan: one table read and one test for the common byte, which has none. */
-const NONE = 0;
-const QUOTE = 1;
-const OPEN = 2;
-const CLOSE = 3;
-const BYTE_ROLE = new Uint8Array(256);
-BYTE_ROLE[0x22] = QUOTE;
-BYTE_ROLE[0x5b] = OPEN; // [
-BYTE_ROLE[0x7b] = OPEN; // {
-BYTE_ROLE[0x5d] = CLOSE; // ]
-BYTE_ROLE[0x7d] = CLOSE; // }
 
 /** A request refused before its review is decided (400): the answer's code and detail. */
 class RejectedRequest extends Error {
@@ -214,17 +175,27 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   app.server.maxConnections = MAX_CONNECTIONS;
   // The API server always sends application/json; anything else is a client mistake (415).
   app.removeContentTypeParser('text/plain');
-  // Fastify's own JSON parser (prototype-poisoning checks included), behind the depth scan.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  // The whole body is checked (JSON grammar, nesting, prototype-poisoning keys) but only the fields
+  // pullthrough reads are built: most of a review is a Pod it never looks at.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     const bytes = body as Buffer;
-    if (exceedsJsonDepth(bytes, MAX_JSON_DEPTH)) {
-      done(new RejectedRequest(ERRORS.TOO_DEEP), undefined);
+    if (bytes.length === 0) {
+      done(new RejectedRequest(ERRORS.EMPTY_BODY), undefined);
       return;
     }
-    // secure-json-parse decodes the Buffer itself, once.
-    void parseJson(request, bytes as unknown as string, done);
+    let review: unknown;
+    try {
+      review = parseJsonProjection(bytes, REVIEW_SHAPE, MAX_JSON_DEPTH);
+    } catch (error) {
+      if (!(error instanceof JsonBodyError)) throw error;
+      done(
+        new RejectedRequest(error.problem === 'depth' ? ERRORS.TOO_DEEP : ERRORS.BAD_JSON, error.message),
+        undefined,
+      );
+      return;
+    }
+    done(null, review);
   });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

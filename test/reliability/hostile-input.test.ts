@@ -11,8 +11,17 @@ import { parseConfig, type Config } from '../../src/config/config.js';
 import { parseImageReference } from '../../src/core/image-ref.js';
 import { ORIGINAL_IMAGES_ANNOTATION } from '../../src/core/mutate-pod.js';
 import { createRuntime } from '../../src/admission/runtime.js';
-import { MAX_AUDIT_ANNOTATION_LENGTH, MAX_WARNINGS } from '../../src/admission/review.js';
-import { buildApp, DEFAULT_BODY_LIMIT } from '../../src/http/app.js';
+import { handleReview, type Endpoint } from '../../src/admission/handle-review.js';
+import {
+  admissionReviewProblem,
+  MAX_AUDIT_ANNOTATION_LENGTH,
+  MAX_WARNINGS,
+  REVIEW_SHAPE,
+  type AdmissionReview,
+} from '../../src/admission/review.js';
+import { parseJsonProjection } from '../../src/core/json-projection.js';
+import { buildApp, DEFAULT_BODY_LIMIT, MAX_JSON_DEPTH } from '../../src/http/app.js';
+import { loadReview, reviewNames } from '../fixtures/load.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { decodePatch, testApp, type TestApp } from '../helpers/app.js';
 
@@ -743,6 +752,34 @@ describe('generated AdmissionReviews', () => {
     expect(stats.ephemeralAnswered).toBeGreaterThan(0);
   }, 60_000);
 
+  it('decides every review the same from the fields the body parser keeps as from the whole review', () => {
+    // REVIEW_SHAPE must name every field the review path reads: one it missed reads as absent here.
+    const decide = (text: string, config: Config, endpoint: Endpoint): unknown => {
+      const whole: unknown = JSON.parse(text);
+      if (isPoisoned(whole) || admissionReviewProblem(whole) !== undefined) return undefined;
+      const kept = parseJsonProjection(Buffer.from(text), REVIEW_SHAPE, MAX_JSON_DEPTH);
+      expect(admissionReviewProblem(kept)).toBeUndefined();
+      const runtime = createRuntime(config);
+      const expected = handleReview(whole as AdmissionReview, endpoint, runtime);
+      expect(handleReview(kept as AdmissionReview, endpoint, runtime)).toEqual(expected);
+      return expected;
+    };
+    for (const name of reviewNames().filter((fixture) => !fixture.endsWith('.expected'))) {
+      expect(decide(JSON.stringify(loadReview(name)), harnesses[1]!.config, 'mutate')).toBeDefined();
+    }
+    fc.assert(
+      fc.property(
+        validReview,
+        fc.constantFrom(0, 1, 2),
+        fc.constantFrom<Endpoint>('mutate', 'audit'),
+        (review, which, endpoint) => {
+          decide(JSON.stringify(review), harnesses[which]!.config, endpoint);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
   it('answers broken envelopes with 400 and a code, and valid ones with 200', async () => {
     const harness = harnesses[0]!.harness;
     await fc.assert(
@@ -924,7 +961,7 @@ describe('denial-of-service attacks (issue #13)', () => {
     }
   });
 
-  it('refuses a body nested deeper than any Pod before parsing it, and accepts a deeply nested real Pod', async () => {
+  it('refuses a body nested deeper than any Pod at the bracket too many, and accepts a deeply nested real Pod', async () => {
     const harness = harnesses[0]!.harness;
     const depth = 1_500_000; // 3 MB of [[[…]]]: seconds of JSON.parse before
     const bomb = `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -952,8 +989,8 @@ describe('denial-of-service attacks (issue #13)', () => {
     expect(decodePatch(JSON.parse((await postJson(harness, '/mutate', real)).body).response)).not.toEqual([]);
   });
 
-  // That the scan measures nesting exactly (brackets and escaped quotes inside strings do not count)
-  // is a property test of its own, in test/http/json-depth.test.ts.
+  // That the parser measures nesting exactly (brackets and escaped quotes inside strings do not count)
+  // is a property test of its own, in test/core/json-projection.test.ts.
 
   it('caps the warnings and the audit annotation of one answer (10,000 containers)', async () => {
     const harness = harnesses[0]!.harness;
