@@ -69,82 +69,259 @@ for (const char of '"\\/bfnrt') SHORT_ESCAPE[char.charCodeAt(0)] = 1;
 const HEX = new Uint8Array(256);
 for (const char of '0123456789abcdefABCDEF') HEX[char.charCodeAt(0)] = 1;
 
-/** The containers `skip` keeps on its stack. */
-const IN_ARRAY = 1;
-const IN_OBJECT = 2;
-/** An object that is the value of a `constructor` key: a `prototype` key in it is refused. */
-const IN_CONSTRUCTOR = 3;
+/** The first letters of `__proto__`, `prototype` and `constructor`. */
+const SPECIAL_FIRST = new Uint8Array(256);
+for (const char of '_pc') SPECIAL_FIRST[char.charCodeAt(0)] = 1;
 
 const FORBIDDEN_KEY = '__proto__';
 /** A `constructor` key whose value is an object with a `prototype` key is refused as well. */
 const CONSTRUCTOR_KEY = 'constructor';
 const PROTOTYPE_KEY = 'prototype';
 
+/** The containers `skipValue` keeps on its stack. */
+const IN_ARRAY = 1;
+const IN_OBJECT = 2;
+/** An object that is the value of a `constructor` key: a `prototype` key in it is refused. */
+const IN_CONSTRUCTOR = 3;
+
+// The scanning functions below read bytes, not a decoded string (indexing a Uint8Array is about
+// twice as fast as charCodeAt): in UTF-8 every byte of a multi-byte character is 0x80 or above, so
+// the bytes that structure JSON are never part of one. Positions are byte offsets. They return
+// positions and keep no state: a flag rides on a position's sign, since writing it to a field or a
+// module variable on every string costs a third of the scan.
+
+function fail(bytes: Uint8Array, pos: number, what: string): never {
+  const found = pos < bytes.length ? `byte 0x${(bytes[pos] as number).toString(16)}` : 'the end';
+  throw new JsonBodyError('syntax', `${what} at position ${pos} (found ${found})`);
+}
+
+function skipWhitespace(bytes: Uint8Array, pos: number): number {
+  while (pos < bytes.length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
+  return pos;
+}
+
 /**
- * The scanner. It reads bytes, not a decoded string (indexing a Uint8Array is about twice as fast as
- * charCodeAt): in UTF-8 every byte of a multi-byte character is 0x80 or above, so the bytes that
- * structure JSON are never part of one. Positions are byte offsets.
+ * A string from its opening quote at `pos`: the position past its closing quote, negated when the
+ * string has an escape (its bytes are then not its text).
  */
+function scanString(bytes: Uint8Array, pos: number): number {
+  const length = bytes.length;
+  let escaped = false;
+  pos += 1;
+  for (;;) {
+    while (pos < length && PLAIN[bytes[pos] as number] === 1) pos += 1;
+    if (bytes[pos] === QUOTE) return escaped ? -(pos + 1) : pos + 1;
+    pos = escapeEnd(bytes, pos);
+    escaped = true;
+  }
+}
+
+/** The escape sequence at `pos` (or why there is none there): the position past it. */
+function escapeEnd(bytes: Uint8Array, pos: number): number {
+  if (pos >= bytes.length) fail(bytes, pos, 'unterminated string');
+  if (bytes[pos] !== BACKSLASH) fail(bytes, pos, 'control character in string');
+  const escape = bytes[pos + 1] as number;
+  if (SHORT_ESCAPE[escape] === 1) return pos + 2;
+  if (escape !== 0x75) fail(bytes, pos, 'bad escape');
+  for (let i = 2; i < 6; i += 1) {
+    if (HEX[bytes[pos + i] as number] !== 1) fail(bytes, pos, 'bad \\u escape');
+  }
+  return pos + 6;
+}
+
+/** The text of a string in bytes [start, end), quotes included: a fresh string, never a slice of the body. */
+function stringText(bytes: Buffer, start: number, end: number, escaped: boolean): string {
+  if (!escaped) return bytes.toString('utf8', start + 1, end - 1);
+  return JSON.parse(bytes.toString('utf8', start, end)) as string;
+}
+
+/** Whether the key in bytes [start, end) could spell `__proto__`, `prototype` or `constructor`. */
+function mayBeSpecialKey(bytes: Uint8Array, start: number, end: number, escaped: boolean): boolean {
+  const length = end - start - 2;
+  const first = bytes[start + 1] as number;
+  // Escaped, each character is itself or \uXXXX: managed fields' `k:{\"name\"…}` keys are not.
+  if (escaped) return length <= 11 * 6 && (first === BACKSLASH || SPECIAL_FIRST[first] === 1);
+  return (length === 9 && (first === 0x5f || first === 0x70)) || (length === 11 && first === 0x63);
+}
+
+/**
+ * Refuses the key from `start` (to `signedEnd`, scanString's answer) if it poisons a prototype
+ * (`__proto__`, or `prototype` in the value of a `constructor` key); true when it is `constructor`.
+ * Only a key that may spell one of the three words is decoded, so the common key costs two
+ * comparisons.
+ */
+function isConstructorKey(
+  bytes: Buffer,
+  start: number,
+  signedEnd: number,
+  underConstructor: boolean,
+): boolean {
+  const escaped = signedEnd < 0;
+  const end = escaped ? -signedEnd : signedEnd;
+  if (!mayBeSpecialKey(bytes, start, end, escaped)) return false;
+  const key = stringText(bytes, start, end, escaped);
+  if (key === FORBIDDEN_KEY || (underConstructor && key === PROTOTYPE_KEY)) {
+    throw new JsonBodyError('forbidden-key', 'object contains a forbidden prototype property');
+  }
+  return key === CONSTRUCTOR_KEY;
+}
+
+/** Past a colon and the whitespace around it, from the end of a key. */
+function colonEnd(bytes: Uint8Array, pos: number): number {
+  pos = skipWhitespace(bytes, pos);
+  if (bytes[pos] !== COLON) fail(bytes, pos, "expected ':'");
+  return skipWhitespace(bytes, pos + 1);
+}
+
+/**
+ * An object member's key and colon, from `pos` at the key's opening quote: the position of its
+ * value, negated when the key is `constructor`.
+ */
+function memberValue(bytes: Buffer, pos: number, underConstructor: boolean): number {
+  if (bytes[pos] !== QUOTE) fail(bytes, pos, 'expected a string key');
+  const signed = scanString(bytes, pos);
+  const end = signed < 0 ? -signed : signed;
+  const constructorKey = isConstructorKey(bytes, pos, signed, underConstructor);
+  const value = colonEnd(bytes, end);
+  return constructorKey ? -value : value;
+}
+
+/** A number, `true`, `false` or `null` at `pos`, first byte `byte`: the position past it. */
+function scalarEnd(bytes: Uint8Array, pos: number, byte: number): number {
+  if (byte === MINUS || DIGIT[byte] === 1) return numberEnd(bytes, pos);
+  const word = byte === 0x74 ? 'true' : byte === 0x66 ? 'false' : byte === 0x6e ? 'null' : undefined;
+  if (word === undefined) return fail(bytes, pos, 'expected a value');
+  for (let i = 0; i < word.length; i += 1) {
+    if (bytes[pos + i] !== word.charCodeAt(i)) fail(bytes, pos, `expected '${word}'`);
+  }
+  return pos + word.length;
+}
+
+/** -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? from `pos`: the position past it. */
+function numberEnd(bytes: Uint8Array, pos: number): number {
+  if (bytes[pos] === MINUS) pos += 1;
+  // A leading zero stands alone.
+  pos = bytes[pos] === ZERO ? pos + 1 : digitsEnd(bytes, pos);
+  if (bytes[pos] === 0x2e) pos = digitsEnd(bytes, pos + 1);
+  const byte = bytes[pos];
+  if (byte === 0x65 || byte === 0x45) {
+    pos += 1;
+    if (bytes[pos] === 0x2b || bytes[pos] === MINUS) pos += 1;
+    pos = digitsEnd(bytes, pos);
+  }
+  return pos;
+}
+
+/** One or more digits from `pos`: the position past them. */
+function digitsEnd(bytes: Uint8Array, pos: number): number {
+  if (pos >= bytes.length || DIGIT[bytes[pos] as number] !== 1) fail(bytes, pos, 'expected a digit');
+  while (pos < bytes.length && DIGIT[bytes[pos] as number] === 1) pos += 1;
+  return pos;
+}
+
+function tooDeep(maxDepth: number): never {
+  throw new JsonBodyError('depth', `nested deeper than ${maxDepth} levels`);
+}
+
+/**
+ * Checks the value at `pos`, inside `depth` open containers, without building it: the position
+ * past it. One loop with the open containers on `stack` rather than a call per value (which costs
+ * about a third more): almost every byte of a review is read here, so it stays one function
+ * despite its branches.
+ */
+// eslint-disable-next-line complexity, max-params
+function skipValue(
+  bytes: Buffer,
+  pos: number,
+  depth: number,
+  maxDepth: number,
+  underConstructor: boolean,
+  stack: Uint8Array,
+): number {
+  let open = 0;
+  // Whether the value about to be read is a `constructor` key's.
+  let constructorValue = underConstructor;
+  for (;;) {
+    const byte = bytes[pos] as number;
+    if (byte === QUOTE) {
+      pos = scanString(bytes, pos);
+      if (pos < 0) pos = -pos;
+    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+      if (depth + open + 1 > maxDepth) tooDeep(maxDepth);
+      pos = skipWhitespace(bytes, pos + 1);
+      // '}' and ']' are two past '{' and '['.
+      if (bytes[pos] === byte + 2) {
+        pos += 1;
+      } else {
+        const inArray = byte === OPEN_ARRAY;
+        stack[open] = inArray ? IN_ARRAY : constructorValue ? IN_CONSTRUCTOR : IN_OBJECT;
+        open += 1;
+        pos = inArray ? pos : memberValue(bytes, pos, constructorValue);
+        constructorValue = pos < 0;
+        pos = pos < 0 ? -pos : pos;
+        continue;
+      }
+    } else {
+      pos = scalarEnd(bytes, pos, byte);
+    }
+    // Past a value: close the containers that end here, then on to the next item.
+    for (;;) {
+      if (open === 0) return pos;
+      pos = skipWhitespace(bytes, pos);
+      const next = bytes[pos];
+      const container = stack[open - 1];
+      if (next === COMMA) {
+        pos = skipWhitespace(bytes, pos + 1);
+        pos = container === IN_ARRAY ? pos : memberValue(bytes, pos, container === IN_CONSTRUCTOR);
+        constructorValue = pos < 0;
+        if (pos < 0) pos = -pos;
+        break;
+      }
+      if (container === IN_ARRAY ? next !== CLOSE_ARRAY : next !== CLOSE_OBJECT) {
+        fail(bytes, pos, container === IN_ARRAY ? "expected ',' or ']'" : "expected ',' or '}'");
+      }
+      pos += 1;
+      open -= 1;
+    }
+  }
+}
+
+/** The projection: walks the containers the shape keeps, and hands every other value to skipValue. */
 class Projector {
   pos = 0;
-  /** Whether the string scanned last had an escape (its bytes are not its text). */
-  private escaped = false;
-  /** Whether the key read last by `member` is `constructor`. */
-  private constructorKey = false;
-  /** What each container open in `skip` is, innermost last. */
+  /** skipValue's stack of open containers, one slot per level. */
   private readonly stack: Uint8Array;
-  /** The body decoded once, when its characters line up with its bytes (no multi-byte character). */
-  private readonly text: string | undefined;
 
   constructor(
     private readonly bytes: Buffer,
     private readonly maxDepth: number,
   ) {
     this.stack = new Uint8Array(maxDepth);
-    const text = bytes.toString('utf8');
-    this.text = text.length === bytes.length ? text : undefined;
-  }
-
-  fail(what: string, pos = this.pos): never {
-    const found = pos < this.bytes.length ? `byte 0x${(this.bytes[pos] as number).toString(16)}` : 'the end';
-    throw new JsonBodyError('syntax', `${what} at position ${pos} (found ${found})`);
-  }
-
-  private tooDeep(): never {
-    throw new JsonBodyError('depth', `nested deeper than ${this.maxDepth} levels`);
-  }
-
-  whitespace(): void {
-    const bytes = this.bytes;
-    let pos = this.pos;
-    while (pos < bytes.length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
-    this.pos = pos;
-  }
-
-  /** The value in bytes [start, end), checked already, as JSON.parse builds it: fresh strings, not slices of the body. */
-  private build(start: number, end: number): unknown {
-    const span =
-      this.text === undefined ? this.bytes.toString('utf8', start, end) : this.text.slice(start, end);
-    return JSON.parse(span);
   }
 
   /** One value, kept by `shape`. */
   value(shape: JsonShape, depth: number, underConstructor: boolean): unknown {
+    const bytes = this.bytes;
+    const start = this.pos;
+    const byte = bytes[start];
     if (shape !== WHOLE) {
-      const byte = this.bytes[this.pos];
       if (byte === OPEN_OBJECT && 'names' in shape) return this.object(shape, depth, underConstructor);
       if (byte === OPEN_ARRAY && 'items' in shape) return this.array(shape, depth);
     }
-    const start = this.pos;
-    this.skip(depth, underConstructor);
-    return this.build(start, this.pos);
+    if (byte === QUOTE) {
+      const signed = scanString(bytes, start);
+      this.pos = signed < 0 ? -signed : signed;
+      return stringText(bytes, start, this.pos, signed < 0);
+    }
+    this.pos = skipValue(bytes, start, depth, this.maxDepth, underConstructor, this.stack);
+    // Decoding the span makes fresh strings, never slices that would keep the whole body alive.
+    return JSON.parse(bytes.toString('utf8', start, this.pos));
   }
 
-  /** Past an opening bracket, and past whitespace; true when the container is empty (and past it). */
+  /** Past an opening bracket and whitespace; true when the container is empty (and past it). */
   private enter(depth: number, close: number): boolean {
-    if (depth + 1 > this.maxDepth) this.tooDeep();
-    this.pos += 1;
-    this.whitespace();
+    if (depth + 1 > this.maxDepth) tooDeep(this.maxDepth);
+    this.pos = skipWhitespace(this.bytes, this.pos + 1);
     if (this.bytes[this.pos] !== close) return false;
     this.pos += 1;
     return true;
@@ -152,40 +329,46 @@ class Projector {
 
   /** After an item: true if another follows, false past the closing bracket. */
   private next(close: number): boolean {
-    this.whitespace();
-    const byte = this.bytes[this.pos];
-    if (byte === COMMA) {
-      this.pos += 1;
-      this.whitespace();
+    const bytes = this.bytes;
+    const pos = skipWhitespace(bytes, this.pos);
+    if (bytes[pos] === COMMA) {
+      this.pos = skipWhitespace(bytes, pos + 1);
       return true;
     }
-    if (byte !== close) this.fail(close === CLOSE_ARRAY ? "expected ',' or ']'" : "expected ',' or '}'");
-    this.pos += 1;
+    if (bytes[pos] !== close)
+      fail(bytes, pos, close === CLOSE_ARRAY ? "expected ',' or ']'" : "expected ',' or '}'");
+    this.pos = pos + 1;
     return false;
   }
 
   private object(shape: ObjectShape, depth: number, underConstructor: boolean): Record<string, unknown> {
     const result: Record<string, unknown> = {};
     if (this.enter(depth, CLOSE_OBJECT)) return result;
+    const bytes = this.bytes;
     do {
       const start = this.pos;
-      this.pos = this.member(start, underConstructor);
-      const field = this.field(shape, start);
-      if (field === -1) this.skip(depth + 1, this.constructorKey);
-      else {
+      if (bytes[start] !== QUOTE) fail(bytes, start, 'expected a string key');
+      const signed = scanString(bytes, start);
+      const end = signed < 0 ? -signed : signed;
+      const constructorKey = isConstructorKey(bytes, start, signed, underConstructor);
+      const field = this.field(shape, start, end, signed < 0);
+      this.pos = colonEnd(bytes, end);
+      if (field === -1) {
+        this.pos = skipValue(bytes, this.pos, depth + 1, this.maxDepth, constructorKey, this.stack);
+      } else {
         const name = shape.names[field] as string;
-        result[name] = this.value(shape.shapes[field] as JsonShape, depth + 1, this.constructorKey);
+        result[name] = this.value(shape.shapes[field] as JsonShape, depth + 1, constructorKey);
       }
     } while (this.next(CLOSE_OBJECT));
     return result;
   }
 
-  /** Which of the shape's fields the key read from `start` names, or -1. */
-  private field(shape: ObjectShape, start: number): number {
+  /** Which of the shape's fields the key in bytes [start, end) names, or -1. */
+  private field(shape: ObjectShape, start: number, end: number, escaped: boolean): number {
     const names = shape.names;
-    if (this.keyEscaped) return names.indexOf(this.keyText(start));
+    if (escaped) return names.indexOf(stringText(this.bytes, start, end, true));
     const bytes = this.bytes;
-    const length = this.keyEnd - start - 2;
+    const length = end - start - 2;
     for (let i = 0; i < names.length; i += 1) {
       const name = names[i] as string;
       if (name.length !== length) continue;
@@ -203,182 +386,6 @@ class Projector {
     while (this.next(CLOSE_ARRAY));
     return result;
   }
-
-  /** Where the key read last by `member` ends (past its closing quote), and whether it had an escape. */
-  private keyEnd = 0;
-  private keyEscaped = false;
-
-  /**
-   * An object member's key and colon, from `pos` at the key's opening quote; returns the position
-   * of its value. Refuses the keys that poison prototypes, and says in `constructorKey` whether the
-   * key is `constructor`. Only a key that may spell one of the three words is decoded.
-   */
-  private member(pos: number, underConstructor: boolean): number {
-    const bytes = this.bytes;
-    if (bytes[pos] !== QUOTE) this.fail('expected a string key', pos);
-    const end = this.string(pos);
-    this.keyEnd = end;
-    this.keyEscaped = this.escaped;
-    this.constructorKey = this.mayBeSpecial(pos) && this.specialKey(pos, underConstructor);
-    pos = end;
-    while (pos < bytes.length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
-    if (bytes[pos] !== COLON) this.fail("expected ':'", pos);
-    pos += 1;
-    while (pos < bytes.length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
-    return pos;
-  }
-
-  /** Whether the key read from `start` could be `__proto__`, `prototype` or `constructor`. */
-  private mayBeSpecial(start: number): boolean {
-    if (this.keyEscaped) return true;
-    const length = this.keyEnd - start - 2;
-    const first = this.bytes[start + 1];
-    return (length === 9 && (first === 0x5f || first === 0x70)) || (length === 11 && first === 0x63);
-  }
-
-  /** Refuses a key that poisons a prototype; true when the key is `constructor`. */
-  private specialKey(start: number, underConstructor: boolean): boolean {
-    const key = this.keyText(start);
-    if (key === FORBIDDEN_KEY || (underConstructor && key === PROTOTYPE_KEY)) {
-      throw new JsonBodyError('forbidden-key', 'object contains a forbidden prototype property');
-    }
-    return key === CONSTRUCTOR_KEY;
-  }
-
-  private keyText(start: number): string {
-    return this.build(start, this.keyEnd) as string;
-  }
-
-  /**
-   * Checks one value without building it. One loop with the open containers on a stack rather
-   * than a call per value (which costs about a third more): almost every byte of a review is read
-   * here, so it stays one function despite its branches.
-   */
-  // eslint-disable-next-line complexity
-  skip(depth: number, underConstructor: boolean): void {
-    const bytes = this.bytes;
-    const length = bytes.length;
-    const stack = this.stack;
-    let pos = this.pos;
-    let open = 0;
-    // Whether the value about to be read is a `constructor` key's.
-    let constructorValue = underConstructor;
-    for (;;) {
-      const byte = bytes[pos] as number;
-      if (byte === QUOTE) {
-        pos = this.string(pos);
-      } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
-        if (depth + open + 1 > this.maxDepth) this.tooDeep();
-        pos += 1;
-        while (pos < length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
-        // '}' and ']' are two past '{' and '['.
-        if (bytes[pos] === byte + 2) {
-          pos += 1;
-        } else {
-          const inArray = byte === OPEN_ARRAY;
-          stack[open] = inArray ? IN_ARRAY : constructorValue ? IN_CONSTRUCTOR : IN_OBJECT;
-          open += 1;
-          pos = inArray ? pos : this.member(pos, constructorValue);
-          constructorValue = !inArray && this.constructorKey;
-          continue;
-        }
-      } else {
-        pos = this.scalar(pos, byte);
-      }
-      // Past a value: close the containers that end here, then on to the next item.
-      for (;;) {
-        if (open === 0) {
-          this.pos = pos;
-          return;
-        }
-        while (pos < length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
-        const next = bytes[pos];
-        const container = stack[open - 1];
-        if (next === COMMA) {
-          pos += 1;
-          while (pos < length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
-          if (container === IN_ARRAY) {
-            constructorValue = false;
-          } else {
-            pos = this.member(pos, container === IN_CONSTRUCTOR);
-            constructorValue = this.constructorKey;
-          }
-          break;
-        }
-        if (container === IN_ARRAY ? next !== CLOSE_ARRAY : next !== CLOSE_OBJECT) {
-          this.fail(container === IN_ARRAY ? "expected ',' or ']'" : "expected ',' or '}'", pos);
-        }
-        pos += 1;
-        open -= 1;
-      }
-    }
-  }
-
-  /** A string from its opening quote at `pos`; returns the position past its closing quote. */
-  private string(pos: number): number {
-    const bytes = this.bytes;
-    const length = bytes.length;
-    let escaped = false;
-    pos += 1;
-    for (;;) {
-      while (pos < length && PLAIN[bytes[pos] as number] === 1) pos += 1;
-      if (bytes[pos] === QUOTE) break;
-      pos = this.escape(pos);
-      escaped = true;
-    }
-    this.escaped = escaped;
-    return pos + 1;
-  }
-
-  /** An escape sequence at `pos` (or the reason there is none); returns the position past it. */
-  private escape(pos: number): number {
-    const bytes = this.bytes;
-    if (pos >= bytes.length) this.fail('unterminated string', pos);
-    if (bytes[pos] !== BACKSLASH) this.fail('control character in string', pos);
-    const escape = bytes[pos + 1] as number;
-    if (SHORT_ESCAPE[escape] === 1) return pos + 2;
-    if (escape !== 0x75) this.fail('bad escape', pos);
-    for (let i = 2; i < 6; i += 1) {
-      if (HEX[bytes[pos + i] as number] !== 1) this.fail('bad \\u escape', pos);
-    }
-    return pos + 6;
-  }
-
-  /** A number, `true`, `false` or `null` at `pos`, first byte `byte`; returns the position past it. */
-  private scalar(pos: number, byte: number): number {
-    if (byte === MINUS || DIGIT[byte] === 1) return this.number(pos);
-    const word = byte === 0x74 ? 'true' : byte === 0x66 ? 'false' : byte === 0x6e ? 'null' : undefined;
-    if (word === undefined) return this.fail('expected a value', pos);
-    for (let i = 0; i < word.length; i += 1) {
-      if (this.bytes[pos + i] !== word.charCodeAt(i)) this.fail(`expected '${word}'`, pos);
-    }
-    return pos + word.length;
-  }
-
-  /** -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? from `pos`; returns the position past it. */
-  private number(pos: number): number {
-    const bytes = this.bytes;
-    if (bytes[pos] === MINUS) pos += 1;
-    // A leading zero stands alone.
-    if (bytes[pos] === ZERO) pos += 1;
-    else pos = this.digits(pos);
-    if (bytes[pos] === 0x2e) pos = this.digits(pos + 1);
-    const byte = bytes[pos];
-    if (byte === 0x65 || byte === 0x45) {
-      pos += 1;
-      if (bytes[pos] === 0x2b || bytes[pos] === MINUS) pos += 1;
-      pos = this.digits(pos);
-    }
-    return pos;
-  }
-
-  /** One or more digits from `pos`; returns the position past them. */
-  private digits(pos: number): number {
-    const bytes = this.bytes;
-    if (pos >= bytes.length || DIGIT[bytes[pos] as number] !== 1) this.fail('expected a digit', pos);
-    while (pos < bytes.length && DIGIT[bytes[pos] as number] === 1) pos += 1;
-    return pos;
-  }
 }
 
 /** UTF-8's byte order mark, which secure-json-parse (fastify's parser) skips before a body. */
@@ -392,10 +399,9 @@ const hasByteOrderMark = (bytes: Buffer): boolean =>
  */
 export function parseJsonProjection(bytes: Buffer, shape: JsonShape, maxDepth: number): unknown {
   const projector = new Projector(bytes, maxDepth);
-  if (hasByteOrderMark(bytes)) projector.pos = 3;
-  projector.whitespace();
+  projector.pos = skipWhitespace(bytes, hasByteOrderMark(bytes) ? 3 : 0);
   const value = projector.value(shape, 0, false);
-  projector.whitespace();
-  if (projector.pos !== bytes.length) projector.fail('unexpected data after the value');
+  const end = skipWhitespace(bytes, projector.pos);
+  if (end !== bytes.length) fail(bytes, end, 'unexpected data after the value');
   return value;
 }
