@@ -65,8 +65,21 @@ function clipValue(value: unknown, depth: number): unknown {
   return Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries);
 }
 
+/** Whether `value` holds a string clipValue would cut (the same depths). Allocates nothing. */
+function hasLongString(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return value.length > MAX_LOGGED_STRING;
+  if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Error) return false;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && hasLongString((value as Record<string, unknown>)[key], depth - 1)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Every line passes here; almost none has a string to cut, so it is looked for before anything is copied. */
 export function clipLogObject(object: Record<string, unknown>): Record<string, unknown> {
-  return clipValue(object, 2) as Record<string, unknown>;
+  return hasLongString(object, 2) ? (clipValue(object, 2) as Record<string, unknown>) : object;
 }
 
 /**

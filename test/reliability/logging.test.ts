@@ -16,7 +16,7 @@ import { createRuntime } from '../../src/admission/runtime.js';
 import { parseConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
-import { MAX_LOGGED_STRING, MAX_PENDING_LOG_BYTES, type LogLevel } from '../../src/log.js';
+import { clipLogObject, MAX_LOGGED_STRING, MAX_PENDING_LOG_BYTES, type LogLevel } from '../../src/log.js';
 import { startServer } from '../../src/server/start-server.js';
 import { createReview } from '../fixtures/load.js';
 import { call, captureLogs, makeCertificates, waitFor, type CapturedLogs } from './helpers.js';
@@ -292,6 +292,15 @@ describe('no secret data in logs (debug level)', () => {
     const admission = logs.lines().find((line) => line.msg === 'admission');
     expect(admission.namespace).toBe(`${'n'.repeat(MAX_LOGGED_STRING)}…[500000 characters]`);
     expect(admission.uid.startsWith('u'.repeat(MAX_LOGGED_STRING))).toBe(true);
+  });
+
+  it('cuts long strings at the top of a line and one level down, and copies a line only when it cuts', () => {
+    const long = 'x'.repeat(MAX_LOGGED_STRING + 1);
+    const cut = `${'x'.repeat(MAX_LOGGED_STRING)}…[${long.length} characters]`;
+    const short = { endpoint: 'mutate', counts: { rewritten: 2 }, tags: ['a', 'b'], deep: { a: { b: long } } };
+    expect(clipLogObject(short)).toBe(short);
+    const clipped = clipLogObject({ top: long, nested: { value: long, ok: 'y' }, list: [long], deep: { a: { b: long } } });
+    expect(clipped).toEqual({ top: cut, nested: { value: cut, ok: 'y' }, list: [cut], deep: { a: { b: long } } });
   });
 
   it('rejected requests (400, 413, 415) log a code and a reason, never the body', async () => {
