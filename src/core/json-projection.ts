@@ -96,6 +96,8 @@ function fail(bytes: Uint8Array, pos: number, what: string): never {
 }
 
 function skipWhitespace(bytes: Uint8Array, pos: number): number {
+  // Compact JSON, as the API server sends it, has none: one comparison answers.
+  if ((bytes[pos] as number) > 0x20) return pos;
   while (pos < bytes.length && WHITESPACE[bytes[pos] as number] === 1) pos += 1;
   return pos;
 }
