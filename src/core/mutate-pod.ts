@@ -74,6 +74,7 @@ export type MutationKind =
   { kind: 'create' } | { kind: 'ephemeral-update'; oldPod: unknown } | { kind: 'update'; oldPod: unknown };
 
 const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const ORIGINAL_IMAGES_POINTER = `/metadata/annotations/${escapePointer(ORIGINAL_IMAGES_ANNOTATION)}`;
 
 /** The API group of an owner reference's `apiVersion` (`apps/v1` → `apps`, `v1` → core `""`). */
 function apiGroupOf(apiVersion: unknown): string {
@@ -198,7 +199,6 @@ function annotationOperation(
   newOriginalsWin: boolean,
 ): JsonPatchOperation {
   const annotations = metadata.annotations;
-  const key = `/metadata/annotations/${escapePointer(ORIGINAL_IMAGES_ANNOTATION)}`;
   if (!isJsonObject(annotations)) {
     return {
       op: 'add',
@@ -207,7 +207,7 @@ function annotationOperation(
     };
   }
   const existing = annotations[ORIGINAL_IMAGES_ANNOTATION];
-  if (typeof existing !== 'string') return { op: 'add', path: key, value: JSON.stringify(originals) };
+  if (typeof existing !== 'string') return { op: 'add', path: ORIGINAL_IMAGES_POINTER, value: JSON.stringify(originals) };
   let previous: JsonObject = {};
   try {
     previous = asJsonObject(JSON.parse(existing));
@@ -217,7 +217,7 @@ function annotationOperation(
   // Re-invocation and reinvoked webhooks must keep the first originals, so existing keys win;
   // an update that changes an image makes the new one that container's original.
   const merged = newOriginalsWin ? { ...previous, ...originals } : { ...originals, ...previous };
-  return { op: 'replace', path: key, value: JSON.stringify(merged) };
+  return { op: 'replace', path: ORIGINAL_IMAGES_POINTER, value: JSON.stringify(merged) };
 }
 
 /** Warnings are cut at 256 characters: an attacker-sized image is elided in the middle so the reason survives. */
