@@ -165,7 +165,8 @@ export function buildReviewResponse(
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
 }
 
-const CONTAINER_SHAPE = objectShape({ name: WHOLE, image: WHOLE });
+/** A container, and a volume (whose `image` is an object holding `reference`). */
+const NAME_AND_IMAGE = objectShape({ name: WHOLE, image: WHOLE });
 const POD_SHAPE = objectShape({
   metadata: objectShape({
     name: WHOLE,
@@ -175,10 +176,10 @@ const POD_SHAPE = objectShape({
     ownerReferences: WHOLE,
   }),
   spec: objectShape({
-    initContainers: arrayShape(CONTAINER_SHAPE),
-    containers: arrayShape(CONTAINER_SHAPE),
-    ephemeralContainers: arrayShape(CONTAINER_SHAPE),
-    volumes: arrayShape(objectShape({ name: WHOLE, image: WHOLE })),
+    initContainers: arrayShape(NAME_AND_IMAGE),
+    containers: arrayShape(NAME_AND_IMAGE),
+    ephemeralContainers: arrayShape(NAME_AND_IMAGE),
+    volumes: arrayShape(NAME_AND_IMAGE),
     imagePullSecrets: WHOLE,
   }),
 });

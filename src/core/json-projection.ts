@@ -5,7 +5,8 @@
  * dozen of its fields. JSON.parse builds every object, and building them is most of its cost; this
  * scanner validates the rest byte by byte without allocating. Every body is still checked whole, to
  * the same grammar as JSON.parse (a body JSON.parse rejects is rejected here), nesting is bounded,
- * and object keys that could poison a prototype are refused as secure-json-parse refuses them.
+ * and object keys that could poison a prototype are refused as secure-json-parse refuses them (and
+ * also where it would not: a poisoned `constructor` that a later duplicate key replaces).
  * Values are built by JSON.parse itself, on the span of each value the shape keeps. Pure.
  */
 
@@ -122,6 +123,7 @@ function scanString(bytes: Uint8Array, pos: number): number {
 function escapeEnd(bytes: Uint8Array, pos: number): number {
   if (pos >= bytes.length) fail(bytes, pos, 'unterminated string');
   if (bytes[pos] !== BACKSLASH) fail(bytes, pos, 'control character in string');
+  if (pos + 1 >= bytes.length) fail(bytes, pos + 1, 'unterminated string');
   const escape = bytes[pos + 1] as number;
   if (SHORT_ESCAPE[escape] === 1) return pos + 2;
   if (escape !== 0x75) fail(bytes, pos, 'bad escape');
@@ -152,12 +154,7 @@ function mayBeSpecialKey(bytes: Uint8Array, start: number, end: number, escaped:
  * Only a key that may spell one of the three words is decoded, so the common key costs two
  * comparisons.
  */
-function isConstructorKey(
-  bytes: Buffer,
-  start: number,
-  signedEnd: number,
-  underConstructor: boolean,
-): boolean {
+function checkKey(bytes: Buffer, start: number, signedEnd: number, underConstructor: boolean): boolean {
   const escaped = signedEnd < 0;
   const end = escaped ? -signedEnd : signedEnd;
   if (!mayBeSpecialKey(bytes, start, end, escaped)) return false;
@@ -183,7 +180,7 @@ function memberValue(bytes: Buffer, pos: number, underConstructor: boolean): num
   if (bytes[pos] !== QUOTE) fail(bytes, pos, 'expected a string key');
   const signed = scanString(bytes, pos);
   const end = signed < 0 ? -signed : signed;
-  const constructorKey = isConstructorKey(bytes, pos, signed, underConstructor);
+  const constructorKey = checkKey(bytes, pos, signed, underConstructor);
   const value = colonEnd(bytes, end);
   return constructorKey ? -value : value;
 }
@@ -352,7 +349,7 @@ class Projector {
       if (bytes[start] !== QUOTE) fail(bytes, start, 'expected a string key');
       const signed = scanString(bytes, start);
       const end = signed < 0 ? -signed : signed;
-      const constructorKey = isConstructorKey(bytes, start, signed, underConstructor);
+      const constructorKey = checkKey(bytes, start, signed, underConstructor);
       const field = this.field(shape, start, end, signed < 0);
       this.pos = colonEnd(bytes, end);
       if (field === -1) {

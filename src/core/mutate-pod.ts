@@ -207,7 +207,8 @@ function annotationOperation(
     };
   }
   const existing = annotations[ORIGINAL_IMAGES_ANNOTATION];
-  if (typeof existing !== 'string') return { op: 'add', path: ORIGINAL_IMAGES_POINTER, value: JSON.stringify(originals) };
+  if (typeof existing !== 'string')
+    return { op: 'add', path: ORIGINAL_IMAGES_POINTER, value: JSON.stringify(originals) };
   let previous: JsonObject = {};
   try {
     previous = asJsonObject(JSON.parse(existing));

@@ -88,10 +88,8 @@ class RejectedRequest extends Error {
   }
 }
 
-/** Fastify's own codes for body problems, mapped onto ours. */
+/** Fastify's own codes for body problems, mapped onto ours (the JSON itself is ours to check). */
 const bodyErrors: Readonly<Record<string, ErrorDefinition>> = {
-  FST_ERR_CTP_EMPTY_JSON_BODY: ERRORS.EMPTY_BODY,
-  FST_ERR_CTP_INVALID_JSON_BODY: ERRORS.BAD_JSON,
   FST_ERR_CTP_BODY_TOO_LARGE: ERRORS.BODY_TOO_LARGE,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ERRORS.UNSUPPORTED_MEDIA_TYPE,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ERRORS.BAD_JSON,
@@ -101,7 +99,7 @@ function classify(error: FastifyError): { definition: ErrorDefinition; detail: s
   if (error instanceof RejectedRequest) return { definition: error.definition, detail: error.detail };
   const known = bodyErrors[error.code];
   if (known !== undefined) return { definition: known, detail: undefined };
-  // JSON.parse failures and prototype-poisoning rejections from the body parser.
+  // Any other client error fastify raises while reading the body.
   if (error.statusCode === 400) return { definition: ERRORS.BAD_JSON, detail: undefined };
   return { definition: ERRORS.INTERNAL, detail: undefined };
 }

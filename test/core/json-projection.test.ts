@@ -255,6 +255,65 @@ describe('parseJsonProjection', () => {
     }
   });
 
+  it('reads keys and strings written with \\u escapes as JSON.parse does', () => {
+    // JSON.stringify never escapes a letter: this writer escapes any character, in either hex case,
+    // so escaped keys (the poisoning ones and the shape's own names) are read through every path.
+    const write = (value: unknown, escape: (char: string) => boolean): string => {
+      const text = (raw: string): string =>
+        `"${[...raw]
+          .map((char) =>
+            char.length === 1 && escape(char)
+              ? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+              : JSON.stringify(char).slice(1, -1),
+          )
+          .join('')}"`;
+      if (typeof value === 'string') return text(value);
+      if (Array.isArray(value)) return `[${value.map((item) => write(item, escape)).join(',')}]`;
+      if (isObject(value)) {
+        return `{${Object.entries(value)
+          .map(([key, item]) => `${text(key)}:${write(item, escape)}`)
+          .join(',')}}`;
+      }
+      return JSON.stringify(value);
+    };
+    fc.assert(
+      fc.property(json, shape, fc.infiniteStream(fc.integer({ min: 0, max: 3 })), (value, wanted, coins) => {
+        const upper = coins.next().value === 0;
+        const text = write(value, () => coins.next().value === 0).replace(/\\u[0-9a-f]{4}/g, (escape) =>
+          upper ? escape.toUpperCase().replace('\\U', '\\u') : escape,
+        );
+        const parsed: unknown = JSON.parse(text);
+        if (isPoisoned(parsed)) expect(problemOf(text, wanted)).toBe('forbidden-key');
+        else expect(parseJsonProjection(bytes(text), wanted, 1000)).toEqual(project(parsed, wanted));
+      }),
+      { numRuns: 3000 },
+    );
+    const escaped = (word: string): string =>
+      [...word].map((char) => `\\u00${char.charCodeAt(0).toString(16)}`).join('');
+    expect(problemOf(`{"${escaped('constructor')}":{"${escaped('prototype')}":1}}`)).toBe('forbidden-key');
+    expect(problemOf(`{"${escaped('__proto__')}":1}`, REVIEW_SHAPE)).toBe('forbidden-key');
+    expect(parseJsonProjection(bytes(`{"${escaped('request')}":{"uid":"a"}}`), REVIEW_SHAPE, 64)).toEqual({
+      request: { uid: 'a' },
+    });
+  });
+
+  it('keeps the last of duplicate keys, as JSON.parse does', () => {
+    const cases = [
+      '{"request":{"uid":"a","uid":"b"}}',
+      '{"kind":"x","kind":null}',
+      '{"request":{"object":{"metadata":{"name":"a"}},"object":null}}',
+      '{"request":{"object":null,"object":{"spec":{"containers":[{"image":"a","image":"b"}]}}}}',
+    ];
+    for (const text of cases) {
+      expect(parseJsonProjection(bytes(text), REVIEW_SHAPE, 64)).toEqual(
+        project(JSON.parse(text), REVIEW_SHAPE),
+      );
+    }
+    // Stricter than secure-json-parse, which checks only the last value of a duplicate key: a
+    // poisoned `constructor` is refused even when a later key of the same name replaces it.
+    expect(problemOf('{"constructor":{"prototype":1},"constructor":{}}')).toBe('forbidden-key');
+  });
+
   it('refuses nesting deeper than the limit, before building anything', () => {
     fc.assert(
       fc.property(json, fc.integer({ min: 0, max: 6 }), (value, limit) => {
@@ -269,9 +328,16 @@ describe('parseJsonProjection', () => {
     expect(problemOf(`${'['.repeat(64)}${']'.repeat(64)}`, WHOLE, 64)).toBeUndefined();
     // Unterminated: the depth is what is reported, at the 65th bracket, without reading the rest.
     expect(problemOf('['.repeat(1_000_000), REVIEW_SHAPE, 64)).toBe('depth');
-    expect(
-      problemOf(`{"request":{"object":${'{"a":'.repeat(70)}1${'}'.repeat(70)}}}`, REVIEW_SHAPE, 64),
-    ).toBe('depth');
+    // Through the containers the shape keeps: the review and its request are two levels, the Pod's
+    // spec and a container's list and object four more.
+    const inObject = (levels: number): string =>
+      `{"request":{"object":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}}`;
+    expect(problemOf(inObject(62), REVIEW_SHAPE, 64)).toBeUndefined();
+    expect(problemOf(inObject(63), REVIEW_SHAPE, 64)).toBe('depth');
+    const inContainer = (levels: number): string =>
+      `{"request":{"object":{"spec":{"containers":[{"image":${'['.repeat(levels)}${']'.repeat(levels)}}]}}}}`;
+    expect(problemOf(inContainer(58), REVIEW_SHAPE, 64)).toBeUndefined();
+    expect(problemOf(inContainer(59), REVIEW_SHAPE, 64)).toBe('depth');
   });
 
   it('refuses prototype-poisoning keys wherever they are, escaped or not', () => {
@@ -298,7 +364,10 @@ describe('parseJsonProjection', () => {
       '["__proto__"]',
       '{"a":"__proto__"}',
     ];
-    for (const text of harmless) expect(problemOf(text, REVIEW_SHAPE)).toBeUndefined();
+    for (const text of harmless) {
+      expect(problemOf(text)).toBeUndefined();
+      expect(problemOf(text, REVIEW_SHAPE)).toBeUndefined();
+    }
   });
 
   it('skips a byte order mark, as fastify does, and reads multi-byte text', () => {

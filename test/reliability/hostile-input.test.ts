@@ -505,12 +505,16 @@ function isPoisoned(value: unknown): boolean {
 }
 
 /** Does pullthrough act on this request at all (and how)? */
-function mutationOf(req: Json): 'create' | 'ephemeral-update' | undefined {
+type Mutation = 'create' | 'ephemeral-update' | 'update';
+
+function mutationOf(req: Json): Mutation | undefined {
   const kind = req.kind as Json | undefined;
   if (!isObject(kind) || kind.group !== '' || kind.version !== 'v1' || kind.kind !== 'Pod') return undefined;
   const subResource = req.subResource ?? '';
   if (req.operation === 'CREATE' && subResource === '') return 'create';
   if (req.operation === 'UPDATE' && subResource === 'ephemeralcontainers') return 'ephemeral-update';
+  // `kubectl set image`: a changed container image, when the Pod already has the pull secrets.
+  if (req.operation === 'UPDATE' && subResource === '') return 'update';
   return undefined;
 }
 
@@ -607,7 +611,7 @@ function expectOnlyTouchedPathsChanged(
   patched: unknown,
   patch: Operation[],
   harness: Harness,
-  kind: 'create' | 'ephemeral-update',
+  kind: Mutation,
 ): void {
   const before = structuredClone(sent);
   const after = structuredClone(patched);
@@ -618,6 +622,7 @@ function expectOnlyTouchedPathsChanged(
     if (image !== null) {
       expect(op.op).toBe('replace');
       if (kind === 'ephemeral-update') expect(image[1]).toBe('ephemeralContainers');
+      if (kind === 'update') expect(['containers', 'initContainers']).toContain(image[1]);
       const original = valueAt(sent, op.path);
       expect(typeof original).toBe('string');
       const value = (op as { value: unknown }).value as string;
@@ -630,7 +635,10 @@ function expectOnlyTouchedPathsChanged(
       strip(after, op.path);
       continue;
     }
-    expect(kind).toBe('create');
+    // The ephemeral-containers subresource changes images only; of the rest, an update may record the
+    // originals, and only a new Pod gets pull secrets.
+    expect(kind).not.toBe('ephemeral-update');
+    if (op.path.startsWith('/spec/imagePullSecrets')) expect(kind).toBe('create');
     if (op.path === '/spec/imagePullSecrets/-') {
       const previous = valueAt(sent, '/spec/imagePullSecrets') as unknown[];
       expect(Array.isArray(previous)).toBe(true);
@@ -679,7 +687,7 @@ function expectOnlyTouchedPathsChanged(
 // ---------------------------------------------------------------------------------------------
 
 /** POSTs a body as is; `contentType` undefined sends no Content-Type header at all. */
-const post = (harness: TestApp, url: string, payload: string, contentType: string | undefined) =>
+const post = (harness: TestApp, url: string, payload: string | Buffer, contentType: string | undefined) =>
   harness.app.inject({
     method: 'POST',
     url,
@@ -831,6 +839,19 @@ describe('generated AdmissionReviews', () => {
         const text = JSON.stringify(review);
         return text.slice(0, cut % Math.max(1, text.length));
       }),
+      // Raw bytes that are not UTF-8 (lone continuation bytes, overlong forms, cut sequences),
+      // spliced into a review, inside strings or not.
+      fc
+        .tuple(
+          validReview,
+          fc.nat(),
+          fc.uint8Array({ minLength: 1, maxLength: 4 }).map((bytes) => bytes.map((byte) => byte | 0x80)),
+        )
+        .map(([review, at, junk]) => {
+          const text = Buffer.from(JSON.stringify(review));
+          const i = at % (text.length + 1);
+          return Buffer.concat([text.subarray(0, i), junk, text.subarray(i)]);
+        }),
     );
     await fc.assert(
       fc.asyncProperty(
