@@ -171,8 +171,10 @@ tables. Nothing here is edited by hand.
 
 - **Servers.** pullthrough is the bundle the image runs, \`node <the ENTRYPOINT's flags>
   dist/bundle/bin.mjs serve --log-level info\` on 127.0.0.1 with the embedded default configuration; its per-admission log line is written as in
-  production, to \`/dev/null\`. The floor (\`bench/floor-server.mjs\`) is fastify over HTTPS with the
-  same body limit and fastify's default JSON parser, answering \`{apiVersion, kind, response: {uid,
+  production, to \`/dev/null\`; its body parser checks the whole review but builds only the fields it
+  reads (\`src/core/json-projection.ts\`). The floor (\`bench/floor-server.mjs\`) is fastify over HTTPS
+  with the same body limit and fastify's default JSON parser, which builds the whole review (so on a
+  large Pod pullthrough can spend less than the floor), answering \`{apiVersion, kind, response: {uid,
   allowed: true}}\`; no schema, logging or metrics. The peer (\`--peers\`, \`bench/peers.mjs\`) is HCW
   built from its own source at the pinned release with one rule equivalent to pullthrough's default;
   HCW has no listen-address setting, so the build adds \`Host: "127.0.0.1"\` to its webhook server's
