@@ -297,10 +297,25 @@ describe('no secret data in logs (debug level)', () => {
   it('cuts long strings at the top of a line and one level down, and copies a line only when it cuts', () => {
     const long = 'x'.repeat(MAX_LOGGED_STRING + 1);
     const cut = `${'x'.repeat(MAX_LOGGED_STRING)}…[${long.length} characters]`;
-    const short = { endpoint: 'mutate', counts: { rewritten: 2 }, tags: ['a', 'b'], deep: { a: { b: long } } };
+    const short = {
+      endpoint: 'mutate',
+      counts: { rewritten: 2 },
+      tags: ['a', 'b'],
+      deep: { a: { b: long } },
+    };
     expect(clipLogObject(short)).toBe(short);
-    const clipped = clipLogObject({ top: long, nested: { value: long, ok: 'y' }, list: [long], deep: { a: { b: long } } });
-    expect(clipped).toEqual({ top: cut, nested: { value: cut, ok: 'y' }, list: [cut], deep: { a: { b: long } } });
+    const clipped = clipLogObject({
+      top: long,
+      nested: { value: long, ok: 'y' },
+      list: [long],
+      deep: { a: { b: long } },
+    });
+    expect(clipped).toEqual({
+      top: cut,
+      nested: { value: cut, ok: 'y' },
+      list: [cut],
+      deep: { a: { b: long } },
+    });
   });
 
   it('rejected requests (400, 413, 415) log a code and a reason, never the body', async () => {
