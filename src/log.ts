@@ -45,41 +45,29 @@ function clipString(text: string): string {
   return `${text.slice(0, MAX_LOGGED_STRING)}…[${text.length} characters]`;
 }
 
-/** Copies `entries` into a new container only if some value changes when clipped; else undefined. */
-function clipEntries(entries: [string, unknown][], depth: number): [string, unknown][] | undefined {
-  let changed = false;
-  const clipped = entries.map(([key, item]): [string, unknown] => {
-    const next = clipValue(item, depth);
-    changed ||= next !== item;
-    return [key, next];
-  });
-  return changed ? clipped : undefined;
-}
-
-/** Cuts long strings at the top level of a line and one level down; leaves Errors to their serializer. */
+/**
+ * Cuts long strings at the top level of a line and one level down; leaves Errors to their serializer.
+ * Every line passes here and almost none has a string to cut, so a container is copied only once
+ * one of its values is found to change.
+ */
 function clipValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return value.length > MAX_LOGGED_STRING ? clipString(value) : value;
   if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Error) return value;
-  const entries = clipEntries(Object.entries(value), depth - 1);
-  if (entries === undefined) return value;
+  const fields = value as Record<string, unknown>;
+  let changes = false;
+  for (const key in fields) {
+    if (Object.hasOwn(fields, key) && clipValue(fields[key], depth - 1) !== fields[key]) {
+      changes = true;
+      break;
+    }
+  }
+  if (!changes) return value;
+  const entries = Object.entries(value).map(([key, item]) => [key, clipValue(item, depth - 1)] as const);
   return Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries);
 }
 
-/** Whether `value` holds a string clipValue would cut (the same depths). Allocates nothing. */
-function hasLongString(value: unknown, depth: number): boolean {
-  if (typeof value === 'string') return value.length > MAX_LOGGED_STRING;
-  if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Error) return false;
-  for (const key in value) {
-    if (Object.hasOwn(value, key) && hasLongString((value as Record<string, unknown>)[key], depth - 1)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/** Every line passes here; almost none has a string to cut, so it is looked for before anything is copied. */
 export function clipLogObject(object: Record<string, unknown>): Record<string, unknown> {
-  return hasLongString(object, 2) ? (clipValue(object, 2) as Record<string, unknown>) : object;
+  return clipValue(object, 2) as Record<string, unknown>;
 }
 
 /**

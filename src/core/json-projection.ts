@@ -165,6 +165,12 @@ function checkKey(bytes: Buffer, start: number, signedEnd: number, underConstruc
   return key === CONSTRUCTOR_KEY;
 }
 
+/** An object key, which must open at `pos`: scanString's answer for it. */
+function scanKey(bytes: Uint8Array, pos: number): number {
+  if (bytes[pos] !== QUOTE) fail(bytes, pos, 'expected a string key');
+  return scanString(bytes, pos);
+}
+
 /** Past a colon and the whitespace around it, from the end of a key. */
 function colonEnd(bytes: Uint8Array, pos: number): number {
   pos = skipWhitespace(bytes, pos);
@@ -177,8 +183,7 @@ function colonEnd(bytes: Uint8Array, pos: number): number {
  * value, negated when the key is `constructor`.
  */
 function memberValue(bytes: Buffer, pos: number, underConstructor: boolean): number {
-  if (bytes[pos] !== QUOTE) fail(bytes, pos, 'expected a string key');
-  const signed = scanString(bytes, pos);
+  const signed = scanKey(bytes, pos);
   const end = signed < 0 ? -signed : signed;
   const constructorKey = checkKey(bytes, pos, signed, underConstructor);
   const value = colonEnd(bytes, end);
@@ -346,8 +351,7 @@ class Projector {
     const bytes = this.bytes;
     do {
       const start = this.pos;
-      if (bytes[start] !== QUOTE) fail(bytes, start, 'expected a string key');
-      const signed = scanString(bytes, start);
+      const signed = scanKey(bytes, start);
       const end = signed < 0 ? -signed : signed;
       const constructorKey = checkKey(bytes, start, signed, underConstructor);
       const field = this.field(shape, start, end, signed < 0);
