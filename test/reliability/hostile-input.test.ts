@@ -20,7 +20,8 @@ import {
   type AdmissionReview,
 } from '../../src/admission/review.js';
 import { parseJsonProjection } from '../../src/core/json-projection.js';
-import { buildApp, DEFAULT_BODY_LIMIT, MAX_JSON_DEPTH } from '../../src/http/app.js';
+import { buildApp, DEFAULT_BODY_LIMIT } from '../../src/http/app.js';
+import { MAX_JSON_DEPTH } from '../../src/http/admission-endpoint.js';
 import { loadReview, reviewNames } from '../fixtures/load.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { decodePatch, testApp, type TestApp } from '../helpers/app.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -311,6 +311,35 @@ describe('bodies', () => {
       ),
     ).resolves.toMatch(/^(431|ECONNRESET|EPIPE)$/);
     await expectStillServing();
+  });
+});
+
+describe('admission requests on the listener', () => {
+  const review = JSON.stringify(loadReview('httpd-untagged-create'));
+
+  it('answers /mutate and /audit with the query string the API server appends, on one keep-alive socket', async () => {
+    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const mutate = await call(server.url, ca, '/mutate?timeout=10s', { body: review, agent });
+      expect(mutate.status).toBe(200);
+      expect(mutate.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(mutate.body).response.patchType).toBe('JSONPatch');
+      const audit = await call(server.url, ca, '/audit?timeout=10s', { body: review, agent });
+      expect(audit.reused).toBe(true);
+      expect(audit.status).toBe(200);
+      expect(JSON.parse(audit.body).response.patch).toBeUndefined();
+      expect(JSON.parse(audit.body).response.auditAnnotations).toEqual({
+        'would-rewrite': expect.stringContaining('harbor.ingress.local/proxy_cache/library/httpd'),
+      });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('leaves other methods and paths to the router', async () => {
+    expect((await call(server.url, ca, '/mutate', { method: 'GET' })).status).toBe(404);
+    expect((await call(server.url, ca, '/mutate/', { body: review })).status).toBe(404);
+    expect((await call(server.url, ca, '/healthz', { method: 'POST', body: review })).status).toBe(404);
   });
 });
 
