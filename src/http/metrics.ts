@@ -3,7 +3,7 @@
  * registries that have rules (anything else is `other`) and the configured proxy targets; never a
  * per-image or per-Pod label.
  */
-import { Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
+import { Counter, Gauge, Registry, type LabelValues, type Metric } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
 import { REWRITE_REASONS, targetsOf, type RewriteRule } from '../core/rewrite.js';
 import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
@@ -68,6 +68,84 @@ class DeferredIncrements<L extends string> {
   }
 }
 
+/** One line of a histogram, as the registry formats it. */
+interface HistogramValue {
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+  readonly metricName: string;
+}
+
+/** One endpoint's observations: per-bucket (not cumulative) counts, the sum and the count. */
+interface HistogramSeries {
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram with one label, `endpoint`, counted in typed arrays and formatted by the registry
+ * like any prom-client histogram. prom-client's own `observe` hashes the label object and looks its
+ * bucket up by the bound as a string key on every call: about 5 µs of a review in the server (×0.96
+ * of pod-3's CPU without it). A series appears with its first observation, as prom-client's do.
+ */
+class EndpointHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, HistogramSeries>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly buckets: readonly number[],
+  ) {}
+
+  observe(endpoint: string, seconds: number): void {
+    let series = this.series.get(endpoint);
+    if (series === undefined) {
+      series = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
+      this.series.set(endpoint, series);
+    }
+    // Past the last bound, an observation is only in +Inf (the count).
+    const bucket = this.buckets.findIndex((bound) => seconds <= bound);
+    if (bucket !== -1) series.counts[bucket] = (series.counts[bucket] as number) + 1;
+    series.sum += seconds;
+    series.count += 1;
+  }
+
+  /** The registry's view: cumulative buckets, then +Inf, the sum and the count, per endpoint. */
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: HistogramValue[];
+  }> {
+    const values: HistogramValue[] = [];
+    for (const [endpoint, series] of this.series) {
+      let cumulative = 0;
+      for (const [index, bound] of this.buckets.entries()) {
+        cumulative += series.counts[index] as number;
+        values.push({
+          labels: { le: bound, endpoint },
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+        });
+      }
+      values.push(
+        { labels: { le: '+Inf', endpoint }, value: series.count, metricName: `${this.name}_bucket` },
+        { labels: { endpoint }, value: series.sum, metricName: `${this.name}_sum` },
+        { labels: { endpoint }, value: series.count, metricName: `${this.name}_count` },
+      );
+    }
+    const { name, help, type, aggregator } = this;
+    return Promise.resolve({ name, help, type, aggregator, values });
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
 /** A fresh registry per app, so several apps (tests, the bench) never share counters. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
@@ -83,13 +161,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       pendingRequests.flushInto(this);
     },
   });
-  const duration = new Histogram({
-    name: 'pullthrough_admission_duration_seconds',
-    help: 'Time from a parsed review to its response, by endpoint; requests rejected before they are a review (bad_request) are not timed.',
-    labelNames: ['endpoint'] as const,
-    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
-    registers: [registry],
-  });
+  const duration = new EndpointHistogram(
+    'pullthrough_admission_duration_seconds',
+    'Time from a parsed review to its response, by endpoint; requests rejected before they are a review (bad_request) are not timed.',
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+  );
+  registry.registerMetric(duration as unknown as Metric);
   const images = new Counter({
     name: 'pullthrough_images_total',
     help: 'Image fields decided, by endpoint, decision reason, upstream registry (registries without a rule are "other") and the proxy target the image went to ("" when none).',
@@ -139,7 +216,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const result = summary.outcome;
       const requestKey = `${endpoint} ${result}`;
       if (!pendingRequests.add(requestKey, 1)) pendingRequests.start(requestKey, { endpoint, result }, 1);
-      duration.observe({ endpoint }, seconds);
+      duration.observe(endpoint, seconds);
       for (const { decision } of summary.images) {
         // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
         const registry =

@@ -1,4 +1,6 @@
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import type { ReviewSummary } from '../../src/admission/handle-review.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { createSyncMetrics } from '../../src/sync/metrics.js';
 import { VERSION } from '../../src/platform/version.js';
@@ -87,6 +89,41 @@ describe('metrics as Prometheus users expect', () => {
     expect(sample(sync, 'pullthrough_secret_sync_writes_total{action="create",result="error"}')).toBe(0);
     expect(sample(sync, 'pullthrough_secret_sync_reconciles_total{result="success"}')).toBe(0);
     expect(sample(sync, 'pullthrough_secret_sync_watch_restarts_total{collection="copies"}')).toBe(0);
+  });
+
+  it("exports the duration histogram exactly as prom-client's own Histogram would, text and JSON", async () => {
+    const name = 'pullthrough_admission_duration_seconds';
+    const metrics = createMetrics({ defaultMetrics: false });
+    const reference = new Registry();
+    const histogram = new Histogram({
+      name,
+      help: (await metrics.registry.getSingleMetric(name)!.get()).help,
+      labelNames: ['endpoint'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers: [reference],
+    });
+    const summary = { outcome: 'patched', images: [] } as unknown as ReviewSummary;
+    // Every bound exactly, between bounds, past the last, and zero.
+    const seconds = [
+      0, 0.00005, 0.0001, 0.0002, 0.00025, 0.0007, 0.001, 0.003, 0.04, 0.1, 0.3, 0.5, 0.75, 12,
+    ];
+    seconds.forEach((value, i) => {
+      const endpoint = i % 3 === 0 ? 'audit' : 'mutate';
+      metrics.observeReview(endpoint, summary, value, new Set());
+      histogram.observe({ endpoint }, value);
+    });
+    expect(await metrics.registry.getSingleMetricAsString(name)).toBe(
+      await reference.getSingleMetricAsString(name),
+    );
+    // The values a JSON consumer reads (prom-client adds empty exemplar fields of its own).
+    const json = async (registry: Registry) => {
+      const metric = (await registry.getMetricsAsJSON()).find((candidate) => candidate.name === name)!;
+      return {
+        ...metric,
+        values: metric.values.map(({ labels, value, metricName }: any) => ({ labels, value, metricName })),
+      };
+    };
+    expect(await json(metrics.registry)).toEqual(await json(reference));
   });
 
   it('times reviews only: a rejected request counts as bad_request but is not in the duration histogram', async () => {
