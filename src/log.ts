@@ -123,6 +123,35 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
+/** A value of a hand-built line: what `JSON.stringify` writes, strings clipped as in every line. */
+export type LineValue = string | number | boolean | undefined | Readonly<Record<string, number>>;
+
+/** `,"name":value` for a hand-built line; nothing for undefined, as pino leaves it out. */
+export function lineField(name: string, value: LineValue): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string' && value.length > MAX_LOGGED_STRING) value = clipString(value);
+  return `,"${name}":${JSON.stringify(value)}`;
+}
+
+/**
+ * Writes `logger`'s info line for fields already formatted by `lineField`, by hand and straight to
+ * the logger's stream: for the admission line, written for every review, where pino's generic walk
+ * of the line's object cost about 5 µs in the server (×0.95 of pod-1's CPU per review). The line is
+ * the one pino writes (level, time, the logger's bindings, the fields, `msg`). Undefined when the
+ * logger's stream cannot be reached; the caller then uses `logger.info`.
+ */
+export function infoLineWriter(logger: Logger, msg: string): ((fields: string) => void) | undefined {
+  const holder = logger as unknown as Record<symbol, unknown>;
+  const stream = holder[pino.symbols.streamSym] as { write(line: string): unknown } | undefined;
+  const bindings = holder[pino.symbols.chindingsSym];
+  if (stream === undefined || typeof bindings !== 'string') return undefined;
+  const tail = `,"msg":${JSON.stringify(msg)}}\n`;
+  return (fields) => {
+    if (!logger.isLevelEnabled('info')) return;
+    stream.write(`{"level":"info"${isoTime()}${bindings}${fields}${tail}`);
+  };
+}
+
 /** Flushes an asynchronous destination before the process exits. */
 export function flushLogger(logger: Logger): void {
   logger.flush();

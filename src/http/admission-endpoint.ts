@@ -19,6 +19,7 @@ import type { AdmissionRuntime } from '../admission/runtime.js';
 import { admissionReviewProblem, REVIEW_SHAPE, type AdmissionReview } from '../admission/review.js';
 import { JsonBodyError, parseJsonProjection } from '../core/json-projection.js';
 import type { RewriteOptions } from '../core/rewrite.js';
+import { infoLineWriter, lineField } from '../log.js';
 import { ERRORS, errorBody, type ErrorDefinition } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -85,34 +86,55 @@ const silentLog: AdmissionLog = {
   level: 'silent',
 };
 
-function logSummary(log: AdmissionLog, endpoint: Endpoint, summary: ReviewSummary, seconds: number): void {
-  // Listed, not spread: the line's fields are fixed (a new one is a security review), and building
-  // the object directly is the cheaper half of the line.
-  log.info(
-    {
-      endpoint,
-      uid: summary.uid,
-      namespace: summary.namespace,
-      pod: summary.pod,
-      operation: summary.operation,
-      mode: summary.mode,
-      dryRun: summary.dryRun,
-      outcome: summary.outcome,
-      skipped: summary.skipped,
-      counts: summary.counts,
-      latencyMs: Math.round(seconds * 1e6) / 1e3,
-    },
-    'admission',
-  );
-  if (log.level === 'debug' || log.level === 'trace') {
-    for (const image of summary.images) {
-      const { input, output, reason } = image.decision;
-      log.debug(
-        { uid: summary.uid, field: image.field, name: image.name, from: input, to: output, reason },
-        'image',
+/** The admission line: one per review, its fields fixed (a new one is a security review). */
+function admissionLineWriter(
+  log: AdmissionLog,
+): (endpoint: Endpoint, summary: ReviewSummary, seconds: number) => void {
+  const writeLine = log === silentLog ? undefined : infoLineWriter(log as Logger, 'admission');
+  return (endpoint, summary, seconds) => {
+    const latencyMs = Math.round(seconds * 1e6) / 1e3;
+    if (writeLine !== undefined) {
+      writeLine(
+        lineField('endpoint', endpoint) +
+          lineField('uid', summary.uid) +
+          lineField('namespace', summary.namespace) +
+          lineField('pod', summary.pod) +
+          lineField('operation', summary.operation) +
+          lineField('mode', summary.mode) +
+          lineField('dryRun', summary.dryRun) +
+          lineField('outcome', summary.outcome) +
+          lineField('skipped', summary.skipped) +
+          lineField('counts', summary.counts) +
+          lineField('latencyMs', latencyMs),
+      );
+    } else {
+      log.info(
+        {
+          endpoint,
+          uid: summary.uid,
+          namespace: summary.namespace,
+          pod: summary.pod,
+          operation: summary.operation,
+          mode: summary.mode,
+          dryRun: summary.dryRun,
+          outcome: summary.outcome,
+          skipped: summary.skipped,
+          counts: summary.counts,
+          latencyMs,
+        },
+        'admission',
       );
     }
-  }
+    if (log.level === 'debug' || log.level === 'trace') {
+      for (const image of summary.images) {
+        const { input, output, reason } = image.decision;
+        log.debug(
+          { uid: summary.uid, field: image.field, name: image.name, from: input, to: output, reason },
+          'image',
+        );
+      }
+    }
+  };
 }
 
 /** One request on its way to an answer. */
@@ -130,7 +152,7 @@ export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): Ad
   const log: AdmissionLog = deps.logger ?? silentLog;
   // The admission line carries only names, counts and image strings; skipping the redaction pass
   // (which walks every wildcard path) keeps it cheap on the hot path.
-  const admissionLog: AdmissionLog = deps.logger?.child({}, { redact: [] }) ?? silentLog;
+  const logSummary = admissionLineWriter(deps.logger?.child({}, { redact: [] }) ?? silentLog);
   const handleReview = createReviewHandler(deps.verifyImages);
   let closing = false;
   let requests = 0;
@@ -176,7 +198,7 @@ export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): Ad
   ): void => {
     const seconds = secondsSince(started);
     deps.metrics.observeReview(exchange.endpoint, summary, seconds, runtime.registries);
-    logSummary(admissionLog, exchange.endpoint, summary, seconds);
+    logSummary(exchange.endpoint, summary, seconds);
     send(exchange.response, 200, response);
   };
 
