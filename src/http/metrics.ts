@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Registry, type LabelValues, type Metric } from 'prom-client';
 import type { ReviewSummary } from '../admission/handle-review.js';
-import { REWRITE_REASONS, targetsOf, type RewriteRule } from '../core/rewrite.js';
+import { REWRITE_REASONS, targetsOf, type RewriteDecision, type RewriteRule } from '../core/rewrite.js';
 import { labelCombinations, registerProcessMetrics, zeroCounter } from '../platform/process-metrics.js';
 
 /** The label values every series starts with (at zero). */
@@ -37,26 +37,28 @@ export interface MetricsOptions {
   readonly rules?: readonly RewriteRule[];
 }
 
+/** Increments of one series not yet handed to its counter. */
+interface PendingCount<L extends string> {
+  readonly labels: LabelValues<L>;
+  count: number;
+}
+
 /**
- * Increments made on the request path and handed to a prom-client counter when it is scraped: per
- * review, one Map update per series touched instead of prom-client's hash of the label object on
- * every `inc`. Entries stay (zeroed) after a flush, so the steady state allocates nothing; the map
- * is as bounded as the counter's label space.
+ * Increments made on the request path and handed to a prom-client counter when it is scraped,
+ * instead of prom-client's hash of the label object on every `inc`. Entries stay (zeroed) after a
+ * flush, so the steady state allocates nothing; the map is as bounded as the counter's label space.
  */
 class DeferredIncrements<L extends string> {
-  private readonly pending = new Map<string, { readonly labels: LabelValues<L>; count: number }>();
+  private readonly pending = new Map<string, PendingCount<L>>();
 
-  /** Adds to the series `key` names (a string built from its label values); false if it is new. */
-  add(key: string, count: number): boolean {
-    const entry = this.pending.get(key);
-    if (entry === undefined) return false;
-    entry.count += count;
-    return true;
-  }
-
-  /** The first increment of a series: its labels are built once, here, not on every review. */
-  start(key: string, labels: LabelValues<L>, count: number): void {
-    this.pending.set(key, { labels, count });
+  /** The pending count of the series `key` names (a string built from its label values). */
+  series(key: string, labels: () => LabelValues<L>): PendingCount<L> {
+    let entry = this.pending.get(key);
+    if (entry === undefined) {
+      entry = { labels: labels(), count: 0 };
+      this.pending.set(key, entry);
+    }
+    return entry;
   }
 
   flushInto(counter: Counter<L>): void {
@@ -210,24 +212,63 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   }
   zeroCounter(reloads, [{ result: 'success' }, { result: 'failure' }]);
 
+  // Each review finds its series without building a key: by endpoint and outcome, and by the image's
+  // decision, which the rewriter's cache hands out again for every review of the same image.
+  const requestsByEndpoint = new Map<string, Map<string, PendingCount<'endpoint' | 'result'>>>();
+  const requestSeries = (endpoint: string, result: string): PendingCount<'endpoint' | 'result'> => {
+    let byResult = requestsByEndpoint.get(endpoint);
+    if (byResult === undefined) {
+      byResult = new Map();
+      requestsByEndpoint.set(endpoint, byResult);
+    }
+    let entry = byResult.get(result);
+    if (entry === undefined) {
+      entry = pendingRequests.series(`${endpoint} ${result}`, () => ({ endpoint, result }));
+      byResult.set(result, entry);
+    }
+    return entry;
+  };
+  type ImageLabel = 'endpoint' | 'reason' | 'registry' | 'proxy';
+  const seriesByDecision = new WeakMap<
+    RewriteDecision,
+    { readonly registries: ReadonlySet<string>; readonly byEndpoint: Map<string, PendingCount<ImageLabel>> }
+  >();
+  const imageSeries = (
+    endpoint: string,
+    decision: RewriteDecision,
+    knownRegistries: ReadonlySet<string>,
+  ): PendingCount<ImageLabel> => {
+    let cached = seriesByDecision.get(decision);
+    if (cached === undefined || cached.registries !== knownRegistries) {
+      cached = { registries: knownRegistries, byEndpoint: new Map() };
+      seriesByDecision.set(decision, cached);
+    }
+    let entry = cached.byEndpoint.get(endpoint);
+    if (entry === undefined) {
+      // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
+      const registry =
+        decision.registry !== undefined && knownRegistries.has(decision.registry)
+          ? decision.registry
+          : 'other';
+      const proxy = decision.proxy ?? '';
+      const { reason } = decision;
+      entry = pendingImages.series(`${endpoint} ${reason} ${registry} ${proxy}`, () => ({
+        endpoint,
+        reason,
+        registry,
+        proxy,
+      }));
+      cached.byEndpoint.set(endpoint, entry);
+    }
+    return entry;
+  };
+
   return {
     registry,
     observeReview(endpoint, summary, seconds, knownRegistries) {
-      const result = summary.outcome;
-      const requestKey = `${endpoint} ${result}`;
-      if (!pendingRequests.add(requestKey, 1)) pendingRequests.start(requestKey, { endpoint, result }, 1);
+      requestSeries(endpoint, summary.outcome).count += 1;
       duration.observe(endpoint, seconds);
-      for (const { decision } of summary.images) {
-        // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
-        const registry =
-          decision.registry !== undefined && knownRegistries.has(decision.registry)
-            ? decision.registry
-            : 'other';
-        const proxy = decision.proxy ?? '';
-        const { reason } = decision;
-        const key = `${endpoint} ${reason} ${registry} ${proxy}`;
-        if (!pendingImages.add(key, 1)) pendingImages.start(key, { endpoint, reason, registry, proxy }, 1);
-      }
+      for (const { decision } of summary.images) imageSeries(endpoint, decision, knownRegistries).count += 1;
     },
     observeFailure(endpoint, result) {
       requests.inc({ endpoint, result });
