@@ -20,6 +20,7 @@ import { admissionReviewProblem, REVIEW_SHAPE, type AdmissionReview } from '../a
 import { JsonBodyError, parseJsonProjection } from '../core/json-projection.js';
 import type { RewriteOptions } from '../core/rewrite.js';
 import { infoLineWriter, lineField } from '../log.js';
+import { silentLogger, type Logger as PortLogger } from '../platform/logger.js';
 import { ERRORS, errorBody, type ErrorDefinition } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -76,55 +77,25 @@ function announcesNoBody(request: IncomingMessage): boolean {
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-type AdmissionLog = Pick<Logger, 'info' | 'debug' | 'warn' | 'error' | 'level'>;
-
-const silentLog: AdmissionLog = {
-  info: () => undefined,
-  debug: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  level: 'silent',
-};
+type LogSummary = (endpoint: Endpoint, summary: ReviewSummary, seconds: number) => void;
 
 /** The admission line: one per review, its fields fixed (a new one is a security review). */
-function admissionLineWriter(
-  log: AdmissionLog,
-): (endpoint: Endpoint, summary: ReviewSummary, seconds: number) => void {
-  const writeLine = log === silentLog ? undefined : infoLineWriter(log as Logger, 'admission');
+function admissionLineWriter(log: Logger): LogSummary {
+  const writeLine = infoLineWriter(log, 'admission');
   return (endpoint, summary, seconds) => {
-    const latencyMs = Math.round(seconds * 1e6) / 1e3;
-    if (writeLine !== undefined) {
-      writeLine(
-        lineField('endpoint', endpoint) +
-          lineField('uid', summary.uid) +
-          lineField('namespace', summary.namespace) +
-          lineField('pod', summary.pod) +
-          lineField('operation', summary.operation) +
-          lineField('mode', summary.mode) +
-          lineField('dryRun', summary.dryRun) +
-          lineField('outcome', summary.outcome) +
-          lineField('skipped', summary.skipped) +
-          lineField('counts', summary.counts) +
-          lineField('latencyMs', latencyMs),
-      );
-    } else {
-      log.info(
-        {
-          endpoint,
-          uid: summary.uid,
-          namespace: summary.namespace,
-          pod: summary.pod,
-          operation: summary.operation,
-          mode: summary.mode,
-          dryRun: summary.dryRun,
-          outcome: summary.outcome,
-          skipped: summary.skipped,
-          counts: summary.counts,
-          latencyMs,
-        },
-        'admission',
-      );
-    }
+    writeLine(
+      lineField('endpoint', endpoint) +
+        lineField('uid', summary.uid) +
+        lineField('namespace', summary.namespace) +
+        lineField('pod', summary.pod) +
+        lineField('operation', summary.operation) +
+        lineField('mode', summary.mode) +
+        lineField('dryRun', summary.dryRun) +
+        lineField('outcome', summary.outcome) +
+        lineField('skipped', summary.skipped) +
+        lineField('counts', summary.counts) +
+        lineField('latencyMs', Math.round(seconds * 1e6) / 1e3),
+    );
     if (log.level === 'debug' || log.level === 'trace') {
       for (const image of summary.images) {
         const { input, output, reason } = image.decision;
@@ -149,10 +120,11 @@ interface Exchange {
 const secondsSince = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;
 
 export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): AdmissionEndpoint {
-  const log: AdmissionLog = deps.logger ?? silentLog;
+  const log: PortLogger = deps.logger ?? silentLogger;
   // The admission line carries only names, counts and image strings; skipping the redaction pass
   // (which walks every wildcard path) keeps it cheap on the hot path.
-  const logSummary = admissionLineWriter(deps.logger?.child({}, { redact: [] }) ?? silentLog);
+  const logSummary: LogSummary =
+    deps.logger === undefined ? () => undefined : admissionLineWriter(deps.logger.child({}, { redact: [] }));
   const handleReview = createReviewHandler(deps.verifyImages);
   let closing = false;
   let requests = 0;
@@ -208,7 +180,8 @@ export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): Ad
     try {
       body = parseJsonProjection(bytes, REVIEW_SHAPE, MAX_JSON_DEPTH);
     } catch (error) {
-      if (!(error instanceof JsonBodyError)) return fail(exchange, error);
+      // Anything else is a bug: the caller's catch answers it with a 500.
+      if (!(error instanceof JsonBodyError)) throw error;
       return reject(exchange, error.problem === 'depth' ? ERRORS.TOO_DEEP : ERRORS.BAD_JSON, error.message);
     }
     const problem = admissionReviewProblem(body);

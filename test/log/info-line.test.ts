@@ -36,7 +36,7 @@ describe('hand-built info lines', () => {
         const byPino = capture();
         byPino.logger.child({}, { redact: [] }).info(fields, 'admission');
         const byHand = capture();
-        const write = infoLineWriter(byHand.logger.child({}, { redact: [] }), 'admission')!;
+        const write = infoLineWriter(byHand.logger.child({}, { redact: [] }), 'admission');
         write(
           Object.entries(fields)
             .map(([name, value]) => lineField(name, value))
@@ -50,7 +50,7 @@ describe('hand-built info lines', () => {
 
   it('carry the time as pino does, and are written only when info is enabled', () => {
     const { logger, lines } = capture();
-    infoLineWriter(logger, 'admission')!(lineField('uid', 'u-1'));
+    infoLineWriter(logger, 'admission')(lineField('uid', 'u-1'));
     const line = JSON.parse(lines[0]!);
     expect(line).toEqual({
       level: 'info',
@@ -61,7 +61,7 @@ describe('hand-built info lines', () => {
     });
     expect(Math.abs(Date.parse(line.time) - Date.now())).toBeLessThan(5_000);
     const quiet = capture('warn');
-    infoLineWriter(quiet.logger, 'admission')!(lineField('uid', 'u-2'));
+    infoLineWriter(quiet.logger, 'admission')(lineField('uid', 'u-2'));
     expect(quiet.lines).toEqual([]);
   });
 });
