@@ -37,6 +37,16 @@ export interface MetricsOptions {
   readonly rules?: readonly RewriteRule[];
 }
 
+/** The value under `key`, made by `create` and kept the first time the key is asked for. */
+function entryOf<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /** Increments of one series not yet handed to its counter. */
 interface PendingCount<L extends string> {
   readonly labels: LabelValues<L>;
@@ -53,12 +63,7 @@ class DeferredIncrements<L extends string> {
 
   /** The pending count of the series `key` names (a string built from its label values). */
   series(key: string, labels: () => LabelValues<L>): PendingCount<L> {
-    let entry = this.pending.get(key);
-    if (entry === undefined) {
-      entry = { labels: labels(), count: 0 };
-      this.pending.set(key, entry);
-    }
-    return entry;
+    return entryOf(this.pending, key, () => ({ labels: labels(), count: 0 }));
   }
 
   flushInto(counter: Counter<L>): void {
@@ -102,11 +107,11 @@ class EndpointHistogram {
   ) {}
 
   observe(endpoint: string, seconds: number): void {
-    let series = this.series.get(endpoint);
-    if (series === undefined) {
-      series = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
-      this.series.set(endpoint, series);
-    }
+    const series = entryOf(this.series, endpoint, () => ({
+      counts: new Float64Array(this.buckets.length),
+      sum: 0,
+      count: 0,
+    }));
     // Past the last bound, an observation is only in +Inf (the count).
     const bucket = this.buckets.findIndex((bound) => seconds <= bound);
     if (bucket !== -1) series.counts[bucket] = (series.counts[bucket] as number) + 1;
@@ -215,19 +220,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // Each review finds its series without building a key: by endpoint and outcome, and by the image's
   // decision, which the rewriter's cache hands out again for every review of the same image.
   const requestsByEndpoint = new Map<string, Map<string, PendingCount<'endpoint' | 'result'>>>();
-  const requestSeries = (endpoint: string, result: string): PendingCount<'endpoint' | 'result'> => {
-    let byResult = requestsByEndpoint.get(endpoint);
-    if (byResult === undefined) {
-      byResult = new Map();
-      requestsByEndpoint.set(endpoint, byResult);
-    }
-    let entry = byResult.get(result);
-    if (entry === undefined) {
-      entry = pendingRequests.series(`${endpoint} ${result}`, () => ({ endpoint, result }));
-      byResult.set(result, entry);
-    }
-    return entry;
-  };
+  const requestSeries = (endpoint: string, result: string): PendingCount<'endpoint' | 'result'> =>
+    entryOf(
+      entryOf(requestsByEndpoint, endpoint, () => new Map()),
+      result,
+      () => pendingRequests.series(`${endpoint} ${result}`, () => ({ endpoint, result })),
+    );
   type ImageLabel = 'endpoint' | 'reason' | 'registry' | 'proxy';
   const seriesByDecision = new WeakMap<
     RewriteDecision,
@@ -243,8 +241,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       cached = { registries: knownRegistries, byEndpoint: new Map() };
       seriesByDecision.set(decision, cached);
     }
-    let entry = cached.byEndpoint.get(endpoint);
-    if (entry === undefined) {
+    return entryOf(cached.byEndpoint, endpoint, () => {
       // A decision's proxy is always one of the configuration's targets, so the label stays bounded.
       const registry =
         decision.registry !== undefined && knownRegistries.has(decision.registry)
@@ -252,15 +249,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           : 'other';
       const proxy = decision.proxy ?? '';
       const { reason } = decision;
-      entry = pendingImages.series(`${endpoint} ${reason} ${registry} ${proxy}`, () => ({
+      return pendingImages.series(`${endpoint} ${reason} ${registry} ${proxy}`, () => ({
         endpoint,
         reason,
         registry,
         proxy,
       }));
-      cached.byEndpoint.set(endpoint, entry);
-    }
-    return entry;
+    });
   };
 
   return {
