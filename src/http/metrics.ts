@@ -222,7 +222,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const requestsByEndpoint = new Map<string, Map<string, PendingCount<'endpoint' | 'result'>>>();
   const requestSeries = (endpoint: string, result: string): PendingCount<'endpoint' | 'result'> =>
     entryOf(
-      entryOf(requestsByEndpoint, endpoint, () => new Map()),
+      entryOf(requestsByEndpoint, endpoint, () => new Map<string, PendingCount<'endpoint' | 'result'>>()),
       result,
       () => pendingRequests.series(`${endpoint} ${result}`, () => ({ endpoint, result })),
     );
