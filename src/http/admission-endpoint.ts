@@ -16,7 +16,12 @@ import {
   type ReviewSummary,
 } from '../admission/handle-review.js';
 import type { AdmissionRuntime } from '../admission/runtime.js';
-import { admissionReviewProblem, REVIEW_SHAPE, type AdmissionReview } from '../admission/review.js';
+import {
+  admissionReviewProblem,
+  REVIEW_SHAPE,
+  reviewResponseText,
+  type AdmissionReview,
+} from '../admission/review.js';
 import { JsonBodyError, parseJsonProjection } from '../core/json-projection.js';
 import type { RewriteOptions } from '../core/rewrite.js';
 import { infoLineWriter, lineField } from '../log.js';
@@ -129,9 +134,8 @@ export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): Ad
   let closing = false;
   let requests = 0;
 
-  const send = (response: ServerResponse, statusCode: number, body: unknown, close = false): void => {
+  const send = (response: ServerResponse, statusCode: number, text: string, close = false): void => {
     if (response.headersSent || response.destroyed) return;
-    const text = JSON.stringify(body);
     const headers: Record<string, string | number> = {
       'content-type': JSON_CONTENT_TYPE,
       'content-length': Buffer.byteLength(text),
@@ -152,14 +156,14 @@ export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): Ad
       'rejected request',
     );
     deps.metrics.observeFailure(endpoint, 'bad_request', secondsSince(exchange.received));
-    send(exchange.response, definition.statusCode, errorBody(definition, detail), close);
+    send(exchange.response, definition.statusCode, JSON.stringify(errorBody(definition, detail)), close);
   };
 
   const fail = (exchange: Exchange, error: unknown): void => {
     const { endpoint } = exchange;
     log.error({ reqId: `req-${exchange.id}`, err: error, endpoint }, 'review failed');
     deps.metrics.observeFailure(endpoint, 'error', secondsSince(exchange.received));
-    send(exchange.response, ERRORS.INTERNAL.statusCode, errorBody(ERRORS.INTERNAL));
+    send(exchange.response, ERRORS.INTERNAL.statusCode, JSON.stringify(errorBody(ERRORS.INTERNAL)));
   };
 
   const answer = (
@@ -171,7 +175,7 @@ export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): Ad
     const seconds = secondsSince(started);
     deps.metrics.observeReview(exchange.endpoint, summary, seconds, runtime.registries);
     logSummary(exchange.endpoint, summary, seconds);
-    send(exchange.response, 200, response);
+    send(exchange.response, 200, reviewResponseText(response));
   };
 
   const decide = (exchange: Exchange, bytes: Buffer): void => {

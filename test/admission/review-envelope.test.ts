@@ -1,7 +1,12 @@
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { admissionReviewProblem } from '../../src/admission/review.js';
+import {
+  admissionReviewProblem,
+  buildReviewResponse,
+  MAX_AUDIT_ANNOTATION_LENGTH,
+  reviewResponseText,
+} from '../../src/admission/review.js';
 
 /**
  * The envelope as a JSON Schema: what fastify checked before the handler did. The code check must
@@ -146,6 +151,37 @@ describe('admissionReviewProblem', () => {
         const parsed: unknown = JSON.parse(JSON.stringify(body) ?? 'null');
         expect(admissionReviewProblem(parsed) === undefined).toBe(schemaAccepts(parsed));
       }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('reviewResponseText', () => {
+  // Strings as a user's Pod can make them: quotes, backslashes, controls, lone surrogates, long ones.
+  const text = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom('"', '\\', '\u2028', '\ud800', '</script>', 'x'.repeat(MAX_AUDIT_ANNOTATION_LENGTH + 5)),
+  );
+  const operation = fc.record({
+    op: fc.constantFrom('add', 'replace', 'remove'),
+    path: text,
+    value: fc.jsonValue(),
+  });
+
+  it('writes exactly what JSON.stringify writes, for every response buildReviewResponse makes', () => {
+    fc.assert(
+      fc.property(
+        text,
+        fc.array(operation, { maxLength: 4 }),
+        // A few, or enough that the last one counts the rest.
+        fc.oneof(fc.array(text, { maxLength: 3 }), fc.array(text, { minLength: 19, maxLength: 25 })),
+        fc.dictionary(text, text, { maxKeys: 3 }),
+        (uid, patch, warnings, annotations) => {
+          const review = buildReviewResponse(uid, patch, warnings, annotations);
+          expect(reviewResponseText(review)).toBe(JSON.stringify(review));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
