@@ -166,10 +166,10 @@ describe('reviewResponseText', () => {
   const operation = fc.record({
     op: fc.constantFrom('add', 'replace', 'remove'),
     path: text,
-    value: fc.jsonValue(),
+    value: fc.option(fc.jsonValue(), { nil: undefined }),
   });
 
-  it('writes exactly what JSON.stringify writes, for every response buildReviewResponse makes', () => {
+  it('writes exactly what JSON.stringify writes, for every response buildReviewResponse makes and its patch', () => {
     fc.assert(
       fc.property(
         text,
@@ -180,6 +180,9 @@ describe('reviewResponseText', () => {
         (uid, patch, warnings, annotations) => {
           const review = buildReviewResponse(uid, patch, warnings, annotations);
           expect(reviewResponseText(review)).toBe(JSON.stringify(review));
+          const patchJson =
+            patch.length === 0 ? undefined : Buffer.from(JSON.stringify(patch)).toString('base64');
+          expect(review.response.patch).toBe(patchJson);
         },
       ),
       { numRuns: 2000 },
