@@ -164,7 +164,7 @@ describe('reviewResponseText', () => {
     fc.constantFrom('"', '\\', '\u2028', '\ud800', '</script>', 'x'.repeat(MAX_AUDIT_ANNOTATION_LENGTH + 5)),
   );
   const operation = fc.record({
-    op: fc.constantFrom('add', 'replace', 'remove'),
+    op: fc.constantFrom<'add' | 'replace'>('add', 'replace'),
     path: text,
     value: fc.option(fc.jsonValue(), { nil: undefined }),
   });
