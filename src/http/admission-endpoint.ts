@@ -126,10 +126,8 @@ const secondsSince = (started: bigint): number => Number(process.hrtime.bigint()
 
 export function createAdmissionEndpoint(deps: AdmissionEndpointDependencies): AdmissionEndpoint {
   const log: PortLogger = deps.logger ?? silentLogger;
-  // The admission line carries only names, counts and image strings; skipping the redaction pass
-  // (which walks every wildcard path) keeps it cheap on the hot path.
   const logSummary: LogSummary =
-    deps.logger === undefined ? () => undefined : admissionLineWriter(deps.logger.child({}, { redact: [] }));
+    deps.logger === undefined ? () => undefined : admissionLineWriter(deps.logger);
   const handleReview = createReviewHandler(deps.verifyImages);
   let closing = false;
   let requests = 0;
